@@ -25,15 +25,15 @@ from lightning_utilities.core.apply_func import apply_to_collection
 from lightning_utilities.core.imports import RequirementCache
 from PIL import Image
 
-from .core import atomic_write, seed_everything, to_numpy
+from .core import atomic_write, seed_everything, to_numpy, image_grid, max_projections, points_image, save_png
+from .io import write_points
 
 # %% auto #0
 __all__ = ['NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule', 'WarmupSchedule', 'CyclicalSchedule',
            'ResumableSampler', 'ResumableDataLoader', 'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule',
            'AdversarialModule', 'checkpoint_safe', 'ExactResume', 'NanGuard', 'AtomicCheckpointIO',
-           'CellbookCheckpoint', 'image_grid', 'max_projections', 'points_image', 'save_png', 'write_pictures',
-           'ProgressPictures', 'default_loggers', 'engine_callbacks', 'make_trainer', 'BlobImages', 'ToyData',
-           'ToyAutoencoder', 'ToyGAN', 'CellbookCLI']
+           'CellbookCheckpoint', 'write_pictures', 'ProgressPictures', 'default_loggers', 'engine_callbacks',
+           'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'CellbookCLI']
 
 # %% ../nbs/05_train.ipynb #0d9833d6
 # every CellbookModule defines validation_step; having no validation data is normal, not worth a warning each run
@@ -608,59 +608,6 @@ class CellbookCheckpoint(ModelCheckpoint):
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
 # %% ../nbs/05_train.ipynb #711a52a5
-def _as_rgb_tiles(images: torch.Tensor) -> torch.Tensor:
-    "(B, C, H, W) -> (B', 3, H, W): 1 channel grey, 2 red/green, 3 RGB, more: one grey tile per channel."
-    b, c, h, w = images.shape
-    if c == 1: return images.expand(b, 3, h, w)
-    if c == 2: return torch.cat([images, images.new_zeros(b, 1, h, w)], 1)
-    if c == 3: return images
-    return images.reshape(b * c, 1, h, w).expand(b * c, 3, h, w)
-
-def image_grid(images, # (B, C, H, W) values in [0, 1] (clipped)
-               ncol: int | None = None, # tiles per row (default: C tiles per image if C > 3, else about sqrt(B))
-               pad: int = 1, # pixels between tiles
-              ) -> np.ndarray:
-    "A uint8 (H', W', 3) grid of a batch of images."
-    x = torch.as_tensor(images).detach().float().cpu()
-    if x.ndim != 4: raise ValueError(f"images has shape {tuple(x.shape)}, expected (B, C, H, W)")
-    c = x.shape[1]
-    x = _as_rgb_tiles(x.clamp(0, 1))
-    n, _, h, w = x.shape
-    ncol = ncol or (c if c > 3 else math.ceil(math.sqrt(n)))
-    nrow = math.ceil(n / ncol)
-    x = torch.cat([x, x.new_ones(nrow * ncol - n, 3, h, w)])          # blank (white) tiles at the end
-    x = nn.functional.pad(x, (0, pad, 0, pad), value=1.0)             # white gutters
-    x = x.reshape(nrow, ncol, 3, h + pad, w + pad).permute(0, 3, 1, 4, 2).reshape(nrow * (h + pad), ncol * (w + pad), 3)
-    return (x[:-pad or None, :-pad or None] * 255).round().to(torch.uint8).numpy()
-
-def max_projections(volumes) -> torch.Tensor:
-    "(B, C, D, H, W) -> (B, C, H + D, W): the xy maximum projection above the xz one."
-    v = torch.as_tensor(volumes).detach().float()
-    if v.ndim != 5: raise ValueError(f"volumes has shape {tuple(v.shape)}, expected (B, C, D, H, W)")
-    return torch.cat([v.amax(2), v.amax(3)], 2)
-
-def points_image(points, # (N, 3) points
-                 size: int = 128, # pixels of each projection
-                ) -> np.ndarray:
-    "A uint8 (size, 3·size, 3) image of the xy, xz and zy projections of a point cloud (dark dots on white)."
-    p = to_numpy(points).reshape(-1, 3).astype(np.float64)
-    p = p[np.isfinite(p).all(1)]
-    img = np.zeros((size, 3 * size), np.float64)
-    if len(p):
-        lo, hi = p.min(0), p.max(0); span = max((hi - lo).max(), 1e-12)
-        q = np.clip(((p - (lo + hi) / 2) / span + 0.5) * (size - 1) * 0.9 + size * 0.05, 0, size - 1).round().astype(int)
-        for k, (u, v) in enumerate([(0, 1), (0, 2), (2, 1)]):   # three views, each vectorised over the points
-            np.add.at(img, (size - 1 - q[:, v], q[:, u] + k * size), 1.0)
-    grey = 255 - (np.minimum(img / max(img.max(), 1), 1) * 255)
-    grey[:, size::size] = 128                                   # separators between the views
-    return np.repeat(grey[..., None], 3, 2).astype(np.uint8)
-
-def save_png(path, image: np.ndarray) -> Path:
-    "Write a uint8 (H, W) or (H, W, 3) array as a PNG, atomically."
-    path = Path(path)
-    with atomic_write(path) as tmp: Image.fromarray(np.asarray(image, np.uint8)).save(tmp, format="PNG")
-    return path
-
 def write_pictures(pictures, # tensor, points or a dict name -> tensor/points
                    folder, # output folder
                    tag: str, # file-name suffix, e.g. 'step0000100'
@@ -679,9 +626,7 @@ def write_pictures(pictures, # tensor, points or a dict name -> tensor/points
         elif x.ndim in (2, 3) and x.shape[-1] == 3:
             pts = x.reshape(-1, x.shape[-2], 3)[0]
             out[key] = save_png(stem.with_suffix(".png"), points_image(pts))
-            try: from cellbook.io import write_points
-            except ImportError: write_points = None
-            if write_points is not None: write_points(stem.with_suffix(".ply"), to_numpy(pts))
+            write_points(stem.with_suffix(".ply"), to_numpy(pts))
         else: raise ValueError(f"progress picture {key!r} has shape {tuple(x.shape)}, expected (B, C, H, W), (B, C, D, H, W), (N, 3) or (B, N, 3)")
     return out
 

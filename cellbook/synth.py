@@ -22,9 +22,10 @@ from .io import (ICELL_CHANNELS, read_points, write_class_png, write_fits, write
 
 # %% auto #0
 __all__ = ['LIN_PATTERNS', 'LIN_CLASSES', 'LIN_CLASSES_8', 'LIN_SIZE', 'CELLS3D_PATTERNS', 'CELLS3D_CLASSES', 'CELLS3D_SHAPE',
-           'SMLM_SHAPES', 'SUBTOMO_CLASSES', 'TISSUE_CHANNELS', 'TISSUE_CELL_TYPES', 'TISSUE_SHAPE', 'lin_like',
-           'write_lin_like', 'cells3d', 'write_cells3d', 'smlm_object', 'transform_points', 'random_rotvecs', 'smlm',
-           'write_smlm', 'subtomogram_templates', 'subtomograms', 'write_subtomograms', 'tissue', 'write_tissue']
+           'SMLM_SHAPES', 'SUBTOMO_CLASSES', 'TISSUE_CHANNELS', 'TISSUE_CELL_TYPES', 'TISSUE_SHAPE', 'DATASETS',
+           'lin_like', 'write_lin_like', 'cells3d', 'write_cells3d', 'smlm_object', 'transform_points',
+           'random_rotvecs', 'smlm', 'write_smlm', 'subtomogram_templates', 'subtomograms', 'write_subtomograms',
+           'tissue', 'write_tissue', 'write_dataset']
 
 # %% ../nbs/02_synth.ipynb #59f82491
 def _check_count(n, name: str = "n") -> int:
@@ -988,3 +989,19 @@ def write_tissue(out, # output folder (new or empty)
     df["seed"] = _seed_value(seed)
     _write_csv(out/"ground_truth.csv", df)
     return out
+
+# %% ../nbs/02_synth.ipynb #1f570e8f
+DATASETS = {"lin_like": 1200, "cells3d": 64, "smlm": 1000, "subtomograms": 100, "tissue": 4}  # name -> default n
+
+def write_dataset(name: str, # one of DATASETS
+                  out, # output folder (new or empty)
+                  n: int | None = None, # items (default DATASETS[name]); for lin_like the training images (+ n//4 test)
+                  seed=0, # int seed or torch.Generator
+                  **kwargs, # further arguments of the data set's writer
+                 ) -> Path:
+    "Write the embedded data set `name` in its seed system's format; return the output folder."
+    if name not in DATASETS: raise ValueError(f"unknown data set '{name}', expected one of {', '.join(DATASETS)}")
+    n = DATASETS[name] if n is None else _check_count(n)
+    if name == "lin_like": return write_lin_like(out, n_train=n, n_test=max(len(kwargs.get("classes", LIN_CLASSES)), n // 4), seed=seed, **kwargs)
+    if name == "smlm": return write_smlm(out, n_views=n, seed=seed, **kwargs)
+    return {"cells3d": write_cells3d, "subtomograms": write_subtomograms, "tissue": write_tissue}[name](out, n=n, seed=seed, **kwargs)

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from .core import seed_everything, image_grid
 from .synth import DATASETS, write_dataset
 from .data import inspect_path, LinDataset, ICellDataset, SubvolumeDataset
-from .io import read_tiff, read_points
+from .io import read_tiff, read_points, read_fits
 from .viz import HtmlReport, points_figure
 
 # %% auto #0
@@ -56,6 +56,11 @@ def _data_picture(name: str, root: Path):
         v = torch.stack([ds[i]["image"] for i in range(min(8, len(ds)))])
         v = (v - v.amin(dim=(1, 2, 3, 4), keepdim=True)) / (v.amax(dim=(1, 2, 3, 4), keepdim=True) - v.amin(dim=(1, 2, 3, 4), keepdim=True)).clamp_min(1e-8)
         return image_grid(v[:, :, v.shape[2] // 2], ncol=8, scale=3), "central z-slices of 8 subvolumes (noise and missing wedge included)"
+    if name == "smlm":
+        files = sorted(root.glob("images/*/*.fits"))[:8]
+        x = torch.stack([torch.as_tensor(read_fits(f)) for f in files])[:, None]
+        return image_grid(x / x.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1e-8), ncol=8, scale=2), \
+               f"8 simulated SMLM views of the ground-truth object in random poses (FITS, sigma {files[0].parent.name} px)"
     if name == "tissue":
         t = read_tiff(sorted(root.glob("*.tif*"))[0])
         x = torch.as_tensor(t.data, dtype=torch.float32)[None]

@@ -506,7 +506,8 @@ def _folder_format(folder: Path) -> str | None:
     "The format of a folder's contents, or None."
     if _is_class_root(folder) or all((folder/s).is_dir() and _is_class_root(folder/s) for s in ("train", "test")): return "lin"
     if any(_is_manifest(p) for p in folder.glob("*.csv")) or _has_files(folder, _FORMAT_SUFFIXES["icell"]): return "icell"
-    sigma_dirs = [p for p in folder.iterdir() if p.is_dir() and _is_number(p.name)]
+    images = folder/"images"  # the smlm layout: images/<sigma>/*.fits beside the ground truth
+    sigma_dirs = [p for f in (folder, images) if f.is_dir() for p in f.iterdir() if p.is_dir() and _is_number(p.name)]
     if _has_files(folder, _FORMAT_SUFFIXES["fits"]) or any(_has_files(p, _FORMAT_SUFFIXES["fits"]) for p in sigma_dirs): return "fits"
     rest, subdirs = ("subvolumes", "mrc", "tiff", "points"), [p for p in folder.iterdir() if p.is_dir()]
     return next((f for f in rest if _has_files(folder, _FORMAT_SUFFIXES[f])), None) or \

@@ -17,15 +17,16 @@ import roma
 import trimesh
 
 from .core import make_generator, atomic_write, to_numpy
+from .render import random_rotvec, splat
 from .io import (ICELL_CHANNELS, read_points, write_class_png, write_fits, write_icell_h5, write_icell_manifest, write_mrc,
                          write_points, write_subvolumes, write_tiff)
 
 # %% auto #0
 __all__ = ['LIN_PATTERNS', 'LIN_CLASSES', 'LIN_CLASSES_8', 'LIN_SIZE', 'CELLS3D_PATTERNS', 'CELLS3D_CLASSES', 'CELLS3D_SHAPE',
            'SMLM_SHAPES', 'SUBTOMO_CLASSES', 'TISSUE_CHANNELS', 'TISSUE_CELL_TYPES', 'TISSUE_SHAPE', 'DATASETS',
-           'lin_like', 'write_lin_like', 'cells3d', 'write_cells3d', 'smlm_object', 'transform_points',
-           'random_rotvecs', 'smlm', 'write_smlm', 'subtomogram_templates', 'subtomograms', 'write_subtomograms',
-           'tissue', 'write_tissue', 'write_dataset']
+           'lin_like', 'write_lin_like', 'cells3d', 'write_cells3d', 'smlm_object', 'transform_points', 'smlm',
+           'write_smlm', 'subtomogram_templates', 'subtomograms', 'write_subtomograms', 'tissue', 'write_tissue',
+           'write_dataset']
 
 # %% ../nbs/02_synth.ipynb #59f82491
 def _check_count(n, name: str = "n") -> int:
@@ -679,13 +680,6 @@ def transform_points(points, # (N, 3) or (B, N, 3) world units
     if shifts is not None: out[..., :2] += torch.as_tensor(np.asarray(shifts), dtype=torch.float32)[:, None]
     return out.numpy()
 
-def random_rotvecs(n: int, # how many
-                   seed=0, # int seed or torch.Generator
-                  ) -> np.ndarray:
-    "Uniformly random rotations (Haar measure on SO(3)) as rotation vectors `(n, 3)`, |ω| ≤ π."
-    q = torch.randn(_check_count(n), 4, generator=make_generator(seed))
-    return roma.unitquat_to_rotvec(q / q.norm(dim=1, keepdim=True)).numpy()
-
 def smlm(n_views: int, # number of views
          seed=0, # int seed or torch.Generator
          shape: str = "cep152", # one of SMLM_SHAPES
@@ -708,7 +702,7 @@ def smlm(n_views: int, # number of views
     g_obj, g_pose, g_noise = _generators(seed, 3)
     points = smlm_object(shape, n_points, g_obj, mesh)
     N = len(points)
-    rotvecs = random_rotvecs(n_views, g_pose)
+    rotvecs = random_rotvec(n_views, g_pose).numpy()
     shifts = ((torch.rand(n_views, 2, generator=g_pose) * 2 - 1) * max_trans).numpy()
     base = torch.from_numpy(points).repeat_interleave(max_spawn, 0)                  # (N * max_spawn, 3)
     views = base[None] + torch.randn(n_views, N * max_spawn, 3, generator=g_noise) * wobble
@@ -723,12 +717,13 @@ def smlm(n_views: int, # number of views
 def write_smlm(out, # output folder (new or empty)
                n_views: int = 1000, # number of views
                seed=0, # int seed or torch.Generator
-               render=None, # optional renderer: render(posed points (B, N, 3), masks (B, N), sigma) -> images (B, H, W)
+               size: tuple = (64, 64), # FITS image size (H, W)
                sigmas: tuple | None = None, # sigma levels to render (one folder each); default (sigma,)
+               render=None, # a custom renderer render(posed points (B, N, 3), masks (B, N), sigma) -> (B, H, W); default: `cellbook.render.splat`
                batch: int = 256, # views rendered at once
                **kwargs, # the other arguments of `smlm` (shape, n_points, mesh, max_trans, wobble, dropout, spawn, max_spawn, sigma)
               ) -> Path:
-    "Write an `smlm` data set: ground_truth.ply/.obj, poses.csv, views.npz (and FITS images by sigma folder if `render`)."
+    "Write an `smlm` data set: ground_truth.ply/.obj, poses.csv, views.npz and FITS images by sigma folder (images/<sigma>/NNNNN.fits)."
     d = smlm(n_views, seed=seed, **kwargs)
     sigmas = (d["sigma"],) if sigmas is None else tuple(float(s) for s in sigmas)
     if render is not None and not callable(render): raise ValueError(f"write_smlm: render must be callable, got {type(render).__name__}")
@@ -742,12 +737,13 @@ def write_smlm(out, # output folder (new or empty)
     with atomic_write(out/"views.npz") as tmp:
         np.savez_compressed(tmp, points=d["points"], views=d["views"], masks=d["masks"], vertex=d["vertex"],
                             rotvecs=d["rotvecs"], shifts=d["shifts"])
-    if render is not None:
-        for sigma in sigmas:
-            for a, b in _chunks(n_views, batch):
-                posed = transform_points(d["views"][a:b], d["rotvecs"][a:b], d["shifts"][a:b])
-                for i, img in zip(range(a, b), to_numpy(render(posed, d["masks"][a:b], sigma))):
-                    write_fits(out/"images"/str(sigma)/f"{i:05d}.fits", img.astype(np.float32))
+    for sigma in sigmas:
+        for a, b in _chunks(n_views, batch):
+            if render is None:
+                images = splat(torch.from_numpy(d["views"][a:b]), torch.from_numpy(d["rotvecs"][a:b]), torch.from_numpy(d["shifts"][a:b]),
+                               sigma, size, mask=torch.from_numpy(d["masks"][a:b]).float())
+            else: images = render(transform_points(d["views"][a:b], d["rotvecs"][a:b], d["shifts"][a:b]), d["masks"][a:b], sigma)
+            for i, img in zip(range(a, b), to_numpy(images)): write_fits(out/"images"/str(sigma)/f"{i:05d}.fits", img.astype(np.float32))
     return out
 
 # %% ../nbs/02_synth.ipynb #91bee728
@@ -821,7 +817,7 @@ def subtomograms(n: int, # number of subvolumes
         raise ValueError(f"subtomograms: max_shift must be in [0, size/4 = {size / 4}] voxels, got {max_shift!r}")
     g_pose, g_noise = _generators(seed, 2)
     labels = _balanced_labels(n, len(classes), g_pose)
-    rotvecs = torch.from_numpy(random_rotvecs(n, g_pose))
+    rotvecs = random_rotvec(n, g_pose)
     shifts = (torch.rand(n, 3, generator=g_pose) * 2 - 1) * max_shift
     templates = torch.from_numpy(subtomogram_templates(size, classes))
     keep = None if missing_wedge is None else _wedge_keep((size,) * 3, missing_wedge)

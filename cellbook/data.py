@@ -6,16 +6,18 @@ Docs: https://cellbook.github.io/cellbook/data.html.md"""
 
 # %% ../nbs/03_data.ipynb #f77bf947
 from __future__ import annotations
-import hashlib, json, math, os, shutil, tempfile, warnings
+import hashlib, inspect, json, math, os, shutil, tempfile, warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 import lightning.pytorch as pl
+from lightning.pytorch.utilities import rank_zero_warn
 from torch.utils.data import BatchSampler, DataLoader, Dataset, DistributedSampler, default_collate
 
 from .core import as_tensor, bad_input, check_dir, check_file, make_generator
@@ -27,11 +29,12 @@ except ImportError: _tiff_channel_names = None
 # %% auto #0
 __all__ = ['SPLITS', 'BLENDS', 'LIN_CHANNELS', 'TREATMENTS', 'hash_fraction', 'split_names', 'hash_split', 'split_indices',
            'tile_positions', 'extract_tiles', 'blend_window', 'stitch_tiles', 'Transform', 'apply_transform', 'Compose',
-           'to_symmetric', 'from_symmetric', 'RandomFlips', 'MinMaxScale', 'Binarize', 'PerClassBatchSampler',
-           'StackPerClass', 'CellDataset', 'LinDataset', 'ICellDataset', 'gaussian_blur', 'sigma_folders',
-           'FitsDataset', 'poses_from_csv', 'SubvolumeDataset', 'MrcDataset', 'TiffTileDataset', 'InspectReport',
-           'inspect_path', 'default_cache_dir', 'ensure_synthetic', 'CellDataModule', 'LinDataModule',
-           'ICellDataModule', 'SmlmDataModule', 'SubvolumeDataModule', 'TissueDataModule']
+           'to_symmetric', 'from_symmetric', 'RandomFlips', 'MinMaxScale', 'Binarize', 'ResumableSampler',
+           'ResumableDataLoader', 'PerClassBatchSampler', 'StackPerClass', 'CellDataset', 'LinDataset', 'ICellDataset',
+           'gaussian_blur', 'sigma_folders', 'FitsDataset', 'poses_from_csv', 'SubvolumeDataset', 'MrcDataset',
+           'TiffTileDataset', 'InspectReport', 'inspect_path', 'default_cache_dir', 'ensure_synthetic',
+           'CellDataModule', 'LinDataModule', 'ICellDataModule', 'SmlmDataModule', 'SubvolumeDataModule',
+           'TissueDataModule']
 
 # %% ../nbs/03_data.ipynb #d0e54453
 SPLITS = ("train", "val", "test")
@@ -296,6 +299,115 @@ class Binarize(Transform):
     def load_state_dict(self, state: dict): self.mean = state["mean"]; return self
 
 # %% ../nbs/03_data.ipynb #7924f85f
+def _dist_info() -> tuple[int, int]:
+    "(world size, rank) of the default process group, or (1, 0)."
+    if dist.is_available() and dist.is_initialized(): return dist.get_world_size(), dist.get_rank()
+    return 1, 0
+
+class ResumableSampler(DistributedSampler):
+    "Shuffle by `(seed, epoch)`, shard across ranks like `DistributedSampler`, and resume mid-epoch (`skip`)."
+    def __init__(self, dataset: Dataset | int, # a sized dataset, or its length
+                 shuffle: bool = True, # a new permutation every epoch
+                 seed: int = 0, # permutation seed (the same on every rank)
+                 drop_last: bool = False, # drop the tail so that ranks get equal shares (else pad by repeating)
+                 num_replicas: int | None = None, # ranks; None: from torch.distributed when the sampler is used
+                 rank: int | None = None, # this rank; None: from torch.distributed when the sampler is used
+                ):
+        self.n = dataset if isinstance(dataset, int) else len(dataset)
+        self.shuffle, self.seed, self.drop_last = shuffle, int(seed), drop_last
+        self._num_replicas, self._rank = num_replicas, rank
+        self.epoch, self.skip = 0, 0  # skip: samples of this rank's share to leave out of the next iteration
+
+    @property
+    def num_replicas(self) -> int: return self._num_replicas if self._num_replicas is not None else _dist_info()[0]
+    @property
+    def rank(self) -> int: return self._rank if self._rank is not None else _dist_info()[1]
+    @property
+    def num_samples(self) -> int:
+        w = self.num_replicas
+        return self.n // w if self.drop_last else math.ceil(self.n / w)
+    @property
+    def total_size(self) -> int: return self.num_samples * self.num_replicas
+
+    def indices(self, epoch: int | None = None) -> torch.Tensor:
+        "This rank's sample indices for `epoch` (default: the current one), before skipping."
+        epoch = self.epoch if epoch is None else epoch
+        if self.shuffle: order = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed + epoch))
+        else: order = torch.arange(self.n)
+        if self.total_size > self.n: order = order.repeat(math.ceil(self.total_size / self.n))
+        return order[:self.total_size][self.rank::self.num_replicas]
+
+    def __iter__(self):   # a generator: the skip is used when iteration starts, not when an iterator is made
+        idx, self.skip = self.indices()[self.skip:], 0
+        yield from idx.tolist()
+
+    def __len__(self) -> int: return self.num_samples
+
+    def set_epoch(self, epoch: int):
+        "Called by Lightning at the start of every epoch; a new epoch forgets any pending skip."
+        if epoch != self.epoch: self.epoch, self.skip = epoch, 0
+
+# %% ../nbs/03_data.ipynb #d80f732f
+class ResumableDataLoader(DataLoader):
+    "A `DataLoader` whose `state_dict` lets a run resume mid-epoch on the same data order."
+    def __init__(self, dataset: Dataset,
+                 batch_size: int | None = 1, # items per batch (leave at 1 with `batch_sampler`)
+                 shuffle: bool | None = None, # a new permutation every epoch (default: True; not with `batch_sampler`)
+                 seed: int = 0, # data-order seed (and worker seeds)
+                 drop_last: bool = False, # drop the last incomplete batch (and the tail that does not shard evenly)
+                 batch_sampler: BatchSampler | None = None, # a resumable batch sampler (e.g. `PerClassBatchSampler`); None: a `ResumableSampler`
+                 **kwargs, # the other `DataLoader` arguments (num_workers, collate_fn, pin_memory...)
+                ):
+        for k in ("sampler", "generator"):
+            if kwargs.get(k) is not None: raise TypeError(f"ResumableDataLoader makes its own {k}; do not pass {k}=")
+            kwargs.pop(k, None)
+        self.seed = int(seed)
+        if batch_sampler is None:
+            sampler = ResumableSampler(dataset, shuffle=True if shuffle is None else shuffle, seed=seed, drop_last=drop_last)
+            super().__init__(dataset, batch_size=batch_size, drop_last=drop_last, sampler=sampler, generator=torch.Generator(), **kwargs)
+            self.order = sampler
+        else:
+            missing = [a for a in ("epoch", "skip", "set_epoch") if not hasattr(batch_sampler, a)]
+            if missing: raise TypeError(f"batch_sampler {type(batch_sampler).__name__} is not resumable: it has no {', '.join(missing)}")
+            if not isinstance(getattr(batch_sampler, "sampler", None), DistributedSampler):
+                raise TypeError(f"batch_sampler {type(batch_sampler).__name__}: its .sampler must be a DistributedSampler "
+                                "(where the rank, the world size and the epoch come from)")
+            super().__init__(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, batch_sampler=batch_sampler,
+                             generator=torch.Generator(), **kwargs)
+            object.__setattr__(self, "sampler", batch_sampler.sampler)  # unused by torch here; tells Lightning not to re-create us
+            self.order = batch_sampler
+        self._consumed, self._tracked = 0, False
+
+    @property
+    def consumed(self) -> int:
+        "Batches of the current epoch handed to training (set by `cellbook.train.ExactResume` before every step)."
+        return self._consumed
+    @consumed.setter
+    def consumed(self, n: int): self._consumed, self._tracked = int(n), True
+
+    def set_epoch(self, epoch: int):
+        "Select the epoch whose order to produce (Lightning does this through `.sampler`)."
+        self.order.set_epoch(epoch)
+
+    def __iter__(self):
+        # worker seeds come from self.generator: make them a function of (seed, epoch), not of the global RNG
+        self.generator.manual_seed(self.seed * 1_000_003 + self.order.epoch)
+        return super().__iter__()
+
+    def state_dict(self) -> dict:
+        if not self._tracked and self.consumed == 0:
+            rank_zero_warn("ResumableDataLoader: no consumed batches recorded; add cellbook.train.ExactResume to the "
+                           "Trainer's callbacks (make_trainer does) so that a mid-epoch resume keeps the data order")
+        return {"epoch": self.order.epoch, "consumed": self.consumed}
+
+    def load_state_dict(self, state: dict):
+        epoch, consumed = int(state["epoch"]), int(state["consumed"])
+        if consumed >= len(self): epoch, consumed = epoch + 1, 0   # saved at the end of an epoch
+        self.order.set_epoch(epoch)
+        self.order.skip = consumed * (self.batch_size or 1)       # samples for a sampler, batches for a batch sampler
+        self._consumed = consumed
+
+# %% ../nbs/03_data.ipynb #599d06bd
 def _mix_seed(*parts) -> int:
     "A 63-bit seed from several ints (SHA-256, so nearby inputs give unrelated seeds)."
     return int(hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:15], 16)
@@ -305,10 +417,10 @@ class PerClassBatchSampler(BatchSampler):
     def __init__(self, labels: Sequence[int], # class index of every item of the data set
                  batch_size: int, # items per class per step
                  seed: int = 0, # shuffling seed (combined with the epoch)
-                 rank: int = 0, # this process's rank (ignored when `sampler` is given)
-                 world_size: int = 1, # number of processes (ignored when `sampler` is given)
+                 rank: int | None = None, # this process's rank; None: from torch.distributed when used (ignored with `sampler`)
+                 world_size: int | None = None, # number of processes; None: from torch.distributed when used (ignored with `sampler`)
                  n_classes: int | None = None, # classes 0..n_classes-1 (default: 1 + the largest label)
-                 sampler: DistributedSampler | None = None, # set by Lightning under DDP: rank, world size and epoch come from it
+                 sampler: DistributedSampler | None = None, # rank, world size and epoch come from it (default: a `ResumableSampler`)
                  drop_last: bool = True, # must be True (incomplete batches are always dropped)
                 ):
         if not drop_last: raise ValueError("PerClassBatchSampler always drops incomplete batches (drop_last=True)")
@@ -320,13 +432,21 @@ class PerClassBatchSampler(BatchSampler):
             c = int(self.counts.argmin())
             raise ValueError(f"class {c} has {int(self.counts[c])} items, fewer than the batch size {self.batch_size}; "
                              "expected at least one full batch per class")
-        self.sampler = sampler if sampler is not None else DistributedSampler(range(len(self.labels)), num_replicas=world_size,
-                                                                               rank=rank, shuffle=False)
+        self.sampler = sampler if sampler is not None else ResumableSampler(len(self.labels), shuffle=False,
+                                                                             num_replicas=world_size, rank=rank)
+        self._skip = (0, 0)   # (epoch, steps of this rank's share to leave out of that epoch's next iteration)
     @property
     def epoch(self) -> int: return int(self.sampler.epoch)
     def set_epoch(self, epoch: int):
         "Select the epoch whose order to produce (to resume, or to get a new order each epoch)."
         self.sampler.set_epoch(epoch)
+    @property
+    def skip(self) -> int:
+        "Steps of this rank's share of the current epoch to leave out of the next iteration (to resume mid-epoch)."
+        epoch, n = self._skip
+        return n if epoch == self.epoch else 0
+    @skip.setter
+    def skip(self, n: int): self._skip = (self.epoch, int(n))
     def steps(self) -> torch.Tensor:
         "All steps of this epoch, before sharding: (n_batches, n_classes, batch_size) indices."
         g = make_generator(_mix_seed(self.seed, self.epoch))
@@ -339,9 +459,10 @@ class PerClassBatchSampler(BatchSampler):
     def __len__(self) -> int:
         return int(self.counts.min()) // self.batch_size // self.sampler.num_replicas
     def __iter__(self):
+        # a generator: with worker processes torch makes two iterators and uses the second; the skip must survive
         world, rank = self.sampler.num_replicas, self.sampler.rank
-        mine = self.steps()[rank:len(self) * world:world]
-        return iter(mine.reshape(len(mine), -1).tolist())
+        mine, self.skip = self.steps()[rank:len(self) * world:world][self.skip:], 0
+        yield from mine.reshape(len(mine), -1).tolist()
 
 class StackPerClass:
     "Collate the items of a `PerClassBatchSampler` step into (n_classes, B, ...) tensors (ids: n_classes lists)."
@@ -987,6 +1108,11 @@ class CellDataModule(pl.LightningDataModule):
         self.cache_dir = cache_dir
         self.train_set = self.val_set = self.test_set = None
         self._flips = None
+    def save_hyperparameters(self, *args, frame=None, **kwargs):
+        "Lightning's `save_hyperparameters`, with paths saved as strings (so checkpoints load with `weights_only=True`)."
+        super().save_hyperparameters(*args, frame=frame or inspect.currentframe().f_back, **kwargs)
+        for k, v in self.hparams.items():
+            if isinstance(v, PurePath): self.hparams[k] = str(v)
     # --- to override
     def synth_settings(self) -> dict: return {}                  # the synthetic generator's arguments
     def synthesize(self, out: Path): raise NotImplementedError   # write the synthetic data set into `out`
@@ -1013,15 +1139,14 @@ class CellDataModule(pl.LightningDataModule):
     def _datasets(self): return [d for d in (self.train_set, self.val_set, self.test_set) if d is not None]
     def _loader(self, ds, train: bool):
         if ds is None or len(ds) == 0: return []
-        nw = self.hparams.num_workers
-        kw = dict(num_workers=nw, persistent_workers=nw > 0 and self.persistent_workers, pin_memory=torch.cuda.is_available())
-        if self.hparams.get("per_class", False):
-            rank, world = (self.trainer.global_rank, self.trainer.world_size) if self.trainer is not None else (0, 1)
-            sampler = PerClassBatchSampler(ds.labels, self.hparams.batch_size, seed=self.hparams.seed, rank=rank,
-                                           world_size=world, n_classes=len(ds.classes))
-            return DataLoader(ds, batch_sampler=sampler, collate_fn=StackPerClass(len(ds.classes)), **kw)
-        return DataLoader(ds, batch_size=self.hparams.batch_size, shuffle=train,
-                          generator=make_generator(self.hparams.seed) if train else None, **kw)
+        h = self.hparams
+        kw = dict(num_workers=h.num_workers, persistent_workers=h.num_workers > 0 and self.persistent_workers,
+                  pin_memory=torch.cuda.is_available())
+        if h.get("per_class", False):
+            n = len(ds.classes)
+            kw.update(batch_sampler=PerClassBatchSampler(ds.labels, h.batch_size, seed=h.seed, n_classes=n), collate_fn=StackPerClass(n))
+        else: kw.update(batch_size=h.batch_size)
+        return ResumableDataLoader(ds, seed=h.seed, **kw) if train else DataLoader(ds, **kw)
     def train_dataloader(self): return self._loader(self.train_set, True)
     def val_dataloader(self): return self._loader(self.val_set, False)
     def test_dataloader(self): return self._loader(self.test_set, False)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, DistributedSampler
+from torch.utils.data import DataLoader, Dataset
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.cli import LightningCLI
@@ -27,13 +27,14 @@ from PIL import Image
 
 from .core import atomic_write, seed_everything, to_numpy, image_grid, max_projections, points_image, save_png
 from .io import write_points
+from .data import ResumableDataLoader, ResumableSampler  # defined in cellbook.data; importable from here too
 
 # %% auto #0
 __all__ = ['NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule', 'WarmupSchedule', 'CyclicalSchedule',
-           'ResumableSampler', 'ResumableDataLoader', 'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule',
-           'AdversarialModule', 'checkpoint_safe', 'ExactResume', 'NanGuard', 'AtomicCheckpointIO',
-           'CellbookCheckpoint', 'write_pictures', 'ProgressPictures', 'default_loggers', 'engine_callbacks',
-           'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'CellbookCLI']
+           'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'checkpoint_safe',
+           'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint', 'write_pictures', 'ProgressPictures',
+           'default_loggers', 'engine_callbacks', 'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN',
+           'CellbookCLI', 'ResumableSampler', 'ResumableDataLoader']
 
 # %% ../nbs/05_train.ipynb #0d9833d6
 # every CellbookModule defines validation_step; having no validation data is normal, not worth a warning each run
@@ -129,86 +130,7 @@ class CyclicalSchedule(Schedule):
         return self.low + (self.high - self.low) * min(f, 1.0)
 
 # %% ../nbs/05_train.ipynb #8f0c61ce
-def _dist_info() -> tuple[int, int]:
-    "(world size, rank) of the default process group, or (1, 0)."
-    if dist.is_available() and dist.is_initialized(): return dist.get_world_size(), dist.get_rank()
-    return 1, 0
-
-class ResumableSampler(DistributedSampler):
-    "Shuffle by `(seed, epoch)`, shard across ranks like `DistributedSampler`, and resume mid-epoch (`skip`)."
-    def __init__(self, dataset: Dataset | int, # a sized dataset, or its length
-                 shuffle: bool = True, # a new permutation every epoch
-                 seed: int = 0, # permutation seed (the same on every rank)
-                 drop_last: bool = False, # drop the tail so that ranks get equal shares (else pad by repeating)
-                 num_replicas: int | None = None, # ranks; None: from torch.distributed when the sampler is used
-                 rank: int | None = None, # this rank; None: from torch.distributed when the sampler is used
-                ):
-        self.n = dataset if isinstance(dataset, int) else len(dataset)
-        self.shuffle, self.seed, self.drop_last = shuffle, int(seed), drop_last
-        self._num_replicas, self._rank = num_replicas, rank
-        self.epoch, self.skip = 0, 0  # skip: samples of this rank's share to leave out of the next iteration
-
-    @property
-    def num_replicas(self) -> int: return self._num_replicas if self._num_replicas is not None else _dist_info()[0]
-    @property
-    def rank(self) -> int: return self._rank if self._rank is not None else _dist_info()[1]
-    @property
-    def num_samples(self) -> int:
-        w = self.num_replicas
-        return self.n // w if self.drop_last else math.ceil(self.n / w)
-    @property
-    def total_size(self) -> int: return self.num_samples * self.num_replicas
-
-    def indices(self, epoch: int | None = None) -> torch.Tensor:
-        "This rank's sample indices for `epoch` (default: the current one), before skipping."
-        epoch = self.epoch if epoch is None else epoch
-        if self.shuffle: order = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed + epoch))
-        else: order = torch.arange(self.n)
-        if self.total_size > self.n: order = order.repeat(math.ceil(self.total_size / self.n))
-        return order[:self.total_size][self.rank::self.num_replicas]
-
-    def __iter__(self):
-        idx, self.skip = self.indices()[self.skip:], 0
-        return iter(idx.tolist())
-
-    def __len__(self) -> int: return self.num_samples
-
-    def set_epoch(self, epoch: int):
-        "Called by Lightning at the start of every epoch; a new epoch forgets any pending skip."
-        if epoch != self.epoch: self.epoch, self.skip = epoch, 0
-
-# %% ../nbs/05_train.ipynb #f3180bf3
-class ResumableDataLoader(DataLoader):
-    "A `DataLoader` over a `ResumableSampler` whose `state_dict` lets a run resume mid-epoch on the same data order."
-    def __init__(self, dataset: Dataset,
-                 batch_size: int = 1,
-                 shuffle: bool = True, # a new permutation every epoch
-                 seed: int = 0, # data-order seed
-                 drop_last: bool = False, # drop the last incomplete batch (and the tail that does not shard evenly)
-                 **kwargs, # the other `DataLoader` arguments (num_workers, collate_fn, pin_memory...)
-                ):
-        for k in ("sampler", "batch_sampler", "generator"):
-            if k in kwargs: raise TypeError(f"ResumableDataLoader makes its own {k}; do not pass {k}=")
-        self.seed = int(seed)
-        super().__init__(dataset, batch_size=batch_size, drop_last=drop_last, generator=torch.Generator(),
-                         sampler=ResumableSampler(dataset, shuffle=shuffle, seed=seed, drop_last=drop_last), **kwargs)
-        self.consumed, self._tracked = 0, False  # batches of the current epoch handed to training (set by ExactResume)
-
-    def __iter__(self):
-        # worker seeds come from self.generator: make them a function of (seed, epoch), not of the global RNG
-        self.generator.manual_seed(self.seed * 1_000_003 + self.sampler.epoch)
-        return super().__iter__()
-
-    def state_dict(self) -> dict:
-        if not self._tracked and self.consumed == 0:
-            rank_zero_warn("ResumableDataLoader: no consumed batches recorded; add cellbook.train.ExactResume to the "
-                           "Trainer's callbacks (make_trainer does) so that a mid-epoch resume keeps the data order")
-        return {"epoch": self.sampler.epoch, "consumed": self.consumed}
-
-    def load_state_dict(self, state: dict):
-        epoch, consumed = int(state["epoch"]), int(state["consumed"])
-        if consumed >= len(self): epoch, consumed = epoch + 1, 0   # saved at the end of an epoch
-        self.sampler.epoch, self.sampler.skip, self.consumed = epoch, consumed * self.batch_size, consumed
+_all_ = ["ResumableSampler", "ResumableDataLoader"]   # re-exported from cellbook.data
 
 # %% ../nbs/05_train.ipynb #967fe023
 def rng_state(generators: dict[str, torch.Generator] | None = None) -> dict:
@@ -490,14 +412,15 @@ _ = checkpoint_safe(CriticSchedule, PiecewiseSchedule, WarmupSchedule, CyclicalS
 
 # %% ../nbs/05_train.ipynb #c9f4835d
 def _train_loaders(trainer) -> list:
+    "The training loaders whose position `ExactResume` keeps: those with `state_dict`, `load_state_dict` and `consumed`."
     loaders = trainer.train_dataloader
     if loaders is None: return []
     if isinstance(loaders, dict): loaders = list(loaders.values())
     elif not isinstance(loaders, (list, tuple)): loaders = [loaders]
-    return [dl for dl in loaders if isinstance(dl, ResumableDataLoader)]
+    return [dl for dl in loaders if all(hasattr(dl, a) for a in ("state_dict", "load_state_dict", "consumed"))]
 
 class ExactResume(Callback):
-    "Save and restore RNG states (all ranks) and keep `ResumableDataLoader` states exact, for bitwise resume."
+    "Save and restore RNG states (all ranks) and keep resumable loaders' `consumed` counts exact, for bitwise resume."
     def __init__(self, per_rank_seed: bool = True): # under DDP, reseed rank r with seed + r at the start of a fresh run
         self.per_rank_seed, self._pending, self._loaders = per_rank_seed, None, []
 
@@ -509,11 +432,9 @@ class ExactResume(Callback):
             seed = int(os.environ["PL_GLOBAL_SEED"]) + trainer.global_rank
             random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
-    def _find_loaders(self, trainer):
+    def on_train_epoch_start(self, trainer, pl_module):
         self._loaders = _train_loaders(trainer)
-        for dl in self._loaders: dl._tracked = True
-
-    def on_train_epoch_start(self, trainer, pl_module): self._find_loaders(trainer)
+        for dl in self._loaders: dl.consumed = 0
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
         for dl in self._loaders: dl.consumed = batch_idx + 1
@@ -536,7 +457,7 @@ class ExactResume(Callback):
                 rank_zero_warn(f"checkpoint holds RNG states of {len(states)} ranks, this run has {trainer.world_size}: the resumed run is not bitwise exact")
             set_rng_state(states[trainer.global_rank % len(states)], getattr(pl_module, "_cellbook_generators", None))
             self._pending = None
-        self._find_loaders(trainer)
+        self._loaders = _train_loaders(trainer)   # a resumed run's first epoch may not start (it continues)
 
 # %% ../nbs/05_train.ipynb #d928c890
 class NanGuard(Callback):

@@ -1,4 +1,4 @@
-"""Pictures of data and models: image grids, 3D point clouds, and self-contained HTML reports.
+"""Pictures of data and models: image grids, 3D point clouds, self-contained HTML reports, C2ST heatmaps and latent-interpolation movies.
 
 Docs: https://cellbook.github.io/cellbook/viz.html.md"""
 
@@ -6,18 +6,24 @@ Docs: https://cellbook.github.io/cellbook/viz.html.md"""
 
 # %% ../nbs/30_viz.ipynb #27c241ac
 from __future__ import annotations
-import base64, html, io
+import base64, html, io, importlib.util
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
+import torch
+import torch.nn as nn
 import plotly.graph_objects as go
 import plotly.offline
-from PIL import Image
+import ipywidgets as widgets
+from PIL import Image, ImageDraw
 
-from .core import atomic_write, image_grid, to_numpy
+from .core import atomic_write, image_grid, make_generator, save_png, to_numpy, to_rgb
 
 # %% auto #0
-__all__ = ['points_figure', 'png_data_uri', 'HtmlReport']
+__all__ = ['MOVIE_FORMATS', 'points_figure', 'png_data_uri', 'HtmlReport', 'c2st_heatmap', 'slerp', 'slerp_path',
+           'interpolation_frames', 'movie_rgb', 'cell_length', 'max_reversal', 'movie_figure', 'save_movie',
+           'sample_sheet', 'InterpolationPlayer', 'run_interpolation']
 
 # %% ../nbs/30_viz.ipynb #fc43b06d
 def points_figure(clouds, # an (N, 3) array, or a dict {name: (N, 3) array} drawn in different colours
@@ -94,3 +100,283 @@ class HtmlReport:
         "Write the report (atomically) and return its path."
         with atomic_write(path) as tmp: tmp.write_text(self.to_html(), encoding="utf-8")
         return Path(path)
+
+# %% ../nbs/30_viz.ipynb #9a208490
+def c2st_heatmap(scores, # a `cellbook.eval.c2st_frame` indexed by (class_a, class_b), with 'mean' and 'std' columns
+                 title: str | None = "real vs real C2ST", # figure title
+                 digits: int = 1, # decimals in the cells
+                 height: int = 450, # figure height in pixels
+                ) -> go.Figure:
+    "A class × class heatmap of C2ST scores (mean over splits, 'mean±std' in each cell)."
+    if getattr(scores.index, "nlevels", 1) != 2: raise ValueError(f"scores must be indexed by (class_a, class_b) pairs, got index levels {list(scores.index.names)}")
+    rows, cols = list(dict.fromkeys(scores.index.get_level_values(0))), list(dict.fromkeys(scores.index.get_level_values(1)))
+    mean = scores["mean"].unstack(1).reindex(index=rows, columns=cols)
+    std = scores["std"].unstack(1).reindex(index=rows, columns=cols)
+    text = [[f"{m:.{digits}f}±{s:.{digits}f}" if np.isfinite(m) else "" for m, s in zip(mr, sr)] for mr, sr in zip(mean.values, std.values)]
+    fig = go.Figure(go.Heatmap(z=mean.values, x=cols, y=rows, text=text, texttemplate="%{text}", colorscale="Viridis",
+                               colorbar=dict(title="C2ST"), hovertemplate="A=%{y}<br>B=%{x}<br>%{text}<extra></extra>"))
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      xaxis=dict(title=f"class B ({scores.index.names[1] or 'test half'})", side="top"),
+                      yaxis=dict(title=f"class A ({scores.index.names[0] or 'training half'})", autorange="reversed"))
+    return fig
+
+# %% ../nbs/30_viz.ipynb #4dd1ef42
+def slerp(z0: torch.Tensor, # (..., d) start code(s)
+          z1: torch.Tensor, # (..., d) end code(s)
+          t, # fractions in [0, 1]: a number or a (T,) sequence
+         ) -> torch.Tensor:
+    "Spherical linear interpolation between codes: (T, ..., d); straight-line where the codes are (anti)parallel."
+    z0, z1 = torch.as_tensor(z0, dtype=torch.float32), torch.as_tensor(z1, dtype=torch.float32)
+    t = torch.as_tensor(t, dtype=torch.float32, device=z0.device).reshape(-1, *[1] * z0.ndim)
+    cos = (torch.nn.functional.normalize(z0, dim=-1) * torch.nn.functional.normalize(z1, dim=-1)).sum(-1, keepdim=True).clamp(-1, 1)
+    omega = torch.arccos(cos)
+    so = torch.sin(omega)
+    flat = so.abs() < 1e-6
+    a = torch.where(flat, 1 - t, torch.sin((1 - t) * omega) / torch.where(flat, 1.0, so))
+    b = torch.where(flat, t, torch.sin(t * omega) / torch.where(flat, 1.0, so))
+    return a * z0 + b * z1
+
+def slerp_path(keyframes: torch.Tensor, # (K, d) codes to pass through, K >= 2
+               steps: int = 64, # frames per leg, both ends included (shared ends are not repeated)
+              ) -> torch.Tensor:
+    "Codes along spherical legs through the keyframes: ((K - 1)·(steps - 1) + 1, d)."
+    keyframes = torch.as_tensor(keyframes, dtype=torch.float32)
+    if keyframes.ndim != 2 or len(keyframes) < 2: raise ValueError(f"keyframes have shape {tuple(keyframes.shape)}, expected (K, d) with K >= 2")
+    if steps < 2: raise ValueError(f"steps must be at least 2 (both ends of a leg), got {steps}")
+    t = torch.linspace(0, 1, steps)
+    legs = [slerp(a, b, t)[1 if i else 0:] for i, (a, b) in enumerate(zip(keyframes[:-1], keyframes[1:]))]
+    return torch.cat(legs)
+
+# %% ../nbs/30_viz.ipynb #caf50546
+@torch.no_grad()
+def interpolation_frames(netG: nn.Module, # generator; conditional ones give every class for one z
+                         z: torch.Tensor, # (T, nz) codes along a path
+                         red_panel: bool = True, # conditional: add a first panel with the red channel alone
+                         batch_size: int = 64, # codes per forward pass
+                        ) -> torch.Tensor:
+    "Images along a latent path in [0, 1]: (T, P, C, H, W), P = 1 (unconditional) or [red +] n_classes panels."
+    training = netG.training
+    netG.eval()
+    device = next(netG.parameters()).device
+    try:
+        out = []
+        for chunk in torch.as_tensor(z, dtype=torch.float32).split(batch_size):
+            x = netG(chunk.to(device))
+            x = x.transpose(0, 1) if getattr(netG, "n_classes", None) else x[:, None]   # (B, P, C, H, W)
+            if red_panel and getattr(netG, "n_classes", None):
+                red = x[:, :1].clone(); red[:, :, 1:] = -1
+                x = torch.cat([red, x], 1)
+            out.append(((x + 1) / 2).clamp(0, 1).cpu())
+        return torch.cat(out)
+    finally: netG.train(training)
+
+def movie_rgb(frames, # (T, P, C, H, W) in [0, 1] (or (T, C, H, W): one panel)
+              pad: int = 2, # white pixels between panels
+              scale: int = 1, # nearest-neighbour upscaling
+             ) -> np.ndarray:
+    "Frames as 8-bit RGB pictures, panels side by side: (T, H·scale, (P·(W + pad) − pad)·scale, 3)."
+    x = to_numpy(frames).astype(np.float32)
+    if x.ndim == 4: x = x[:, None]
+    if x.ndim != 5: raise ValueError(f"frames have shape {x.shape}, expected (T, P, C, H, W) or (T, C, H, W)")
+    T, P, _, H, W = x.shape
+    rgb = np.pad(to_rgb(x), ((0, 0), (0, 0), (0, 0), (0, pad), (0, 0)), constant_values=1.0)    # (T, P, H, W + pad, 3)
+    rgb = rgb.transpose(0, 2, 1, 3, 4).reshape(T, H, P * (W + pad), 3)[:, :, :P * (W + pad) - pad]
+    if scale > 1: rgb = rgb.repeat(scale, 1).repeat(scale, 2)
+    return (rgb * 255 + 0.5).astype(np.uint8)
+
+# %% ../nbs/30_viz.ipynb #7047b98f
+def cell_length(images, # (B, C, H, W) images in [0, 1] (cells along the last axis)
+                channel: int = 0, # the channel that outlines the cell (LIN: red)
+                level: float = 0.5, # threshold between the profile's background (its 10th percentile) and peak
+               ) -> np.ndarray:
+    "Cell length in pixels along the last axis: extent of the channel's column profile above `level`, sub-pixel."
+    p = to_numpy(images)[:, channel].max(-2).astype(np.float64)                 # (B, W) column profile
+    lo, hi = np.percentile(p, 10, axis=1, keepdims=True), p.max(1, keepdims=True)
+    thr = lo + level * (hi - lo)
+    above = p > thr
+    W, rows = p.shape[1], np.arange(len(p))
+    first, last = above.argmax(1), W - 1 - above[:, ::-1].argmax(1)
+    def crossing(inner, outer):   # fraction of the pixel step from `inner` (above) towards `outer` (below) at the threshold
+        ok = (outer >= 0) & (outer < W)
+        pi, po = p[rows, inner], p[rows, np.clip(outer, 0, W - 1)]
+        return np.where(ok, (pi - thr[:, 0]) / np.maximum(pi - po, 1e-12), 0.5)
+    length = (last - first) + crossing(first, first - 1) + crossing(last, last + 1)
+    return np.where(above.any(1), length, 0.0)
+
+def max_reversal(values, # a sequence expected to be monotonic
+                ) -> float:
+    "The largest move against the overall trend (sign of last − first): 0 for a monotonic sequence."
+    v = np.asarray(values, dtype=np.float64)
+    v = v if v[-1] >= v[0] else -v
+    return float(np.max(np.maximum.accumulate(v) - v))
+
+# %% ../nbs/30_viz.ipynb #238509b8
+def movie_figure(rgb: np.ndarray, # (T, H, W, 3) uint8 frames (`movie_rgb`)
+                 fps: float = 12, # frames per second when playing
+                 labels: Sequence[str] | None = None, # panel names, written above equal-width panels
+                 title: str | None = None, # figure title
+                 height: int | None = None, # figure height in pixels (default: from the image)
+                ) -> go.Figure:
+    "A plotly animation of the frames: Play/Pause buttons and a frame slider; plays in static HTML."
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 4 or rgb.shape[-1] != 3 or rgb.dtype != np.uint8: raise ValueError(f"frames have shape {rgb.shape} and dtype {rgb.dtype}, expected (T, H, W, 3) uint8")
+    T, H, W, _ = rgb.shape
+    image = lambda i: go.Image(source=png_data_uri(rgb[i]), hoverinfo="skip")
+    frames = [go.Frame(data=[image(i)], name=str(i)) for i in range(T)]
+    ms = int(round(1000 / fps))
+    play = dict(label="▶ Play", method="animate", args=[None, dict(frame=dict(duration=ms, redraw=True), fromcurrent=True, transition=dict(duration=0))])
+    pause = dict(label="❚❚ Pause", method="animate", args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])
+    slider = dict(active=0, currentvalue=dict(prefix="frame "), pad=dict(t=30), len=0.85, x=0.15,
+                  steps=[dict(label=str(i), method="animate", args=[[str(i)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
+                         for i in range(T)])
+    notes = [dict(text=l, x=(i + 0.5) / len(labels), y=1.0, xref="paper", yref="paper", yanchor="bottom", showarrow=False)
+             for i, l in enumerate(labels or [])]
+    fig = go.Figure(data=[image(0)], frames=frames)
+    fig.update_layout(title=title, annotations=notes, updatemenus=[dict(type="buttons", direction="left", buttons=[play, pause],
+                      x=0.0, y=0, xanchor="left", yanchor="top", pad=dict(t=30))], sliders=[slider],
+                      height=height or int(min(600, max(250, 1.0 * H * 900 / max(W, 1)))) + 140,
+                      margin=dict(l=10, r=10, t=(40 if title else 10) + (20 if labels else 0), b=10))
+    fig.update_xaxes(visible=False); fig.update_yaxes(visible=False)
+    return fig
+
+# %% ../nbs/30_viz.ipynb #8e9ac138
+MOVIE_FORMATS = (".gif", ".mp4")
+
+def save_movie(rgb: np.ndarray, # (T, H, W, 3) uint8 frames
+               path, # '.gif' (Pillow) or '.mp4' (needs imageio-ffmpeg)
+               fps: float = 12, # frames per second
+              ) -> Path:
+    "Write frames as an animated GIF (looping) or an MP4, atomically."
+    path, rgb = Path(path), np.asarray(rgb)
+    if rgb.ndim != 4 or rgb.shape[-1] != 3 or rgb.dtype != np.uint8: raise ValueError(f"{path}: frames have shape {rgb.shape} and dtype {rgb.dtype}, expected (T, H, W, 3) uint8")
+    suffix = path.suffix.lower()
+    if suffix not in MOVIE_FORMATS: raise ValueError(f"{path}: unknown movie format {suffix!r}, expected one of {MOVIE_FORMATS}")
+    if suffix == ".mp4":
+        if importlib.util.find_spec("imageio_ffmpeg") is None:
+            raise ModuleNotFoundError(f"{path}: MP4 export needs the optional package imageio-ffmpeg, which is not installed "
+                                      "(pip install imageio-ffmpeg); save as .gif instead")
+        import imageio_ffmpeg
+        with atomic_write(path) as tmp:
+            writer = imageio_ffmpeg.write_frames(str(tmp), (rgb.shape[2], rgb.shape[1]), fps=fps, macro_block_size=1, quality=8)
+            writer.send(None)
+            for frame in rgb: writer.send(np.ascontiguousarray(frame))
+            writer.close()
+        return path
+    frames = [Image.fromarray(f) for f in rgb]
+    with atomic_write(path) as tmp:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=int(round(1000 / fps)), loop=0)
+    return path
+
+# %% ../nbs/30_viz.ipynb #1ee37a76
+def sample_sheet(images, # (N, C, H, W) in [0, 1]
+                 ncol: int = 8, # tiles per row
+                 scale: int = 2, # upscaling
+                ) -> np.ndarray:
+    "A grid of images with each tile's index written in its corner (for picking keyframes)."
+    x = to_numpy(images)
+    grid = image_grid(x, ncol=ncol, pad=1, scale=scale)
+    im = Image.fromarray(grid); draw = ImageDraw.Draw(im)
+    h, w = (x.shape[-2] + 1) * scale, (x.shape[-1] + 1) * scale
+    for i in range(len(x)): draw.text((i % ncol * w + 2, i // ncol * h + 1), str(i), fill=(255, 255, 255))
+    return np.asarray(im)
+
+def _png(rgb: np.ndarray) -> bytes:
+    buf = io.BytesIO(); Image.fromarray(rgb).save(buf, format="PNG"); return buf.getvalue()
+
+class InterpolationPlayer:
+    "An ipywidgets movie player for a generator: pick keyframes on a sample sheet, steps, panel; play or scrub."
+    def __init__(self, netG: nn.Module, # generator (conditional: all classes per frame)
+                 n_samples: int = 16, # samples on the sheet
+                 keyframes: Sequence[int] = (0, 1), # initial keyframes (sample numbers)
+                 steps: int = 16, # frames per leg
+                 labels: Sequence[str] | None = None, # class names (conditional generators)
+                 seed: int = 0, # seed of the samples
+                 fps: float = 12, # playing speed
+                 scale: int = 2, # upscaling of the pictures
+                ):
+        self.netG, self.scale = netG, scale
+        self.z = torch.randn(n_samples, netG.nz, generator=make_generator(seed))
+        n_classes = getattr(netG, "n_classes", None)
+        self.labels = (["red"] + list(labels or [f"class {i}" for i in range(n_classes)])) if n_classes else ["image"]
+        sheet = interpolation_frames(netG, self.z, red_panel=False)[:, 0]
+        self.sheet = widgets.Image(value=_png(sample_sheet(sheet, scale=scale)), format="png")
+        self.keyframes = widgets.Text(value=", ".join(map(str, keyframes)), description="keyframes")
+        self.steps = widgets.IntSlider(value=steps, min=2, max=128, description="steps/leg")
+        self.panel = widgets.Dropdown(options=[("all", -1)] + [(l, i) for i, l in enumerate(self.labels)], value=-1, description="panel")
+        self.make = widgets.Button(description="make movie")
+        self.frame = widgets.IntSlider(value=0, min=0, max=1, description="frame")
+        self.play = widgets.Play(value=0, min=0, max=1, interval=int(1000 / fps))
+        widgets.jslink((self.play, "value"), (self.frame, "value"))
+        self.view = widgets.Image(format="png")
+        self.make.on_click(lambda _: self.update())
+        self.panel.observe(lambda _: self.render(), names="value")
+        self.frame.observe(lambda _: self.show(self.frame.value), names="value")
+        self.widget = widgets.VBox([self.sheet, widgets.HBox([self.keyframes, self.steps, self.make]),
+                                    widgets.HBox([self.panel, self.play, self.frame]), self.view])
+        self.update()
+
+    def update(self):
+        "Recompute the path and frames from the keyframes and steps."
+        try: ks = [int(k) for k in self.keyframes.value.replace(",", " ").split()]
+        except ValueError: raise ValueError(f"keyframes must be sample numbers separated by commas, got {self.keyframes.value!r}") from None
+        bad = [k for k in ks if not 0 <= k < len(self.z)]
+        if len(ks) < 2 or bad: raise ValueError(f"keyframes {ks}: expected at least two sample numbers in 0..{len(self.z) - 1}")
+        self.frames = interpolation_frames(self.netG, slerp_path(self.z[ks], self.steps.value))
+        n = len(self.frames) - 1
+        self.frame.max = self.play.max = n
+        self.render()
+
+    def render(self):
+        "Recompute the pictures of all frames for the chosen panel."
+        p = self.panel.value
+        self.rgb = movie_rgb(self.frames if p < 0 else self.frames[:, p:p + 1], scale=self.scale)
+        self.show(min(self.frame.value, len(self.rgb) - 1))
+
+    def show(self, i: int):
+        "Show frame `i`."
+        self.view.value = _png(self.rgb[i])
+
+    def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
+
+# %% ../nbs/30_viz.ipynb #b6c983e4
+def run_interpolation(generator, # generator checkpoint (or module)
+                      out, # output folder
+                      keyframes: Sequence[int] | None = None, # sample numbers to pass through (default: shortest, longest cell)
+                      n_samples: int = 64, # samples to choose keyframes from
+                      steps: int = 64, # frames per leg
+                      seed: int = 42, # seed of the samples
+                      labels: Sequence[str] | None = None, # class names of a conditional generator (panel titles)
+                      fps: float = 12, # frames per second
+                      scale: int = 2, # upscaling of the pictures
+                      formats: Sequence[str] = ("gif", "html"), # any of 'gif', 'mp4', 'html'
+                      device=None, # where to run the generator
+                     ) -> dict:
+    "Write an interpolation movie of a generator: samples.png, movie.gif/.mp4/.html, lengths.csv; returns paths, keyframes, lengths."
+    if not isinstance(generator, nn.Module):
+        from cellbook.gan import load_generator   # here, so that importing cellbook.viz does not import Lightning
+        generator = load_generator(generator)
+    netG = generator.to(device or "cpu")
+    out = Path(out)
+    z = torch.randn(n_samples, netG.nz, generator=make_generator(seed))
+    samples = interpolation_frames(netG, z, red_panel=False)[:, 0]
+    lengths = cell_length(samples)
+    if keyframes is None: keyframes = [int(lengths.argmin()), int(lengths.argmax())]
+    bad = [k for k in keyframes if not 0 <= k < n_samples]
+    if len(keyframes) < 2 or bad: raise ValueError(f"keyframes {list(keyframes)}: expected at least two sample numbers in 0..{n_samples - 1}")
+    frames = interpolation_frames(netG, slerp_path(z[list(keyframes)], steps))
+    rgb = movie_rgb(frames, scale=scale)
+    n_classes = getattr(netG, "n_classes", None)
+    names = (["red"] + list(labels or [f"class {i}" for i in range(n_classes)])) if n_classes else None
+    frame_lengths = cell_length(frames[:, 0])
+    paths = {"samples": save_png(out/"samples.png", sample_sheet(samples, scale=scale))}
+    for f in formats:
+        if f in ("gif", "mp4"): paths[f] = save_movie(rgb, out/f"movie.{f}", fps)
+        elif f == "html":
+            fig = movie_figure(rgb, fps, names, title=f"latent interpolation through samples {list(keyframes)}")
+            with atomic_write(out/"movie.html") as tmp: fig.write_html(tmp, include_plotlyjs=True, auto_play=False)
+            paths["html"] = out/"movie.html"
+        else: raise ValueError(f"unknown output format {f!r}, expected 'gif', 'mp4' or 'html'")
+    with atomic_write(out/"lengths.csv") as tmp:
+        tmp.write_text("frame,length\n" + "".join(f"{i},{l:.3f}\n" for i, l in enumerate(frame_lengths)))
+    paths["lengths"] = out/"lengths.csv"
+    return {"paths": paths, "keyframes": list(keyframes), "lengths": frame_lengths}

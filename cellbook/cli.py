@@ -45,6 +45,98 @@ def _demo(args) -> int:
     print(f"report: {Path(index).resolve()}")
     return 0
 
+# %% ../nbs/40_cli.ipynb #be78d0e0
+def _c2st(args) -> int:
+    from cellbook.eval import run_c2st
+    table = run_c2st(args.checkpoint, args.data, kind=args.kind, n_iter=args.n_iter, n_splits=args.n_splits, seed=args.seed, out=args.out)
+    print(table.to_string()); print(f"results in {args.out}")
+    return 0
+
+def _reconstruct(args) -> int:
+    from cellbook.eval import run_reconstruction
+    result = run_reconstruction(args.checkpoint, args.data, mode=args.mode, seed=args.seed, out=args.out)
+    print(result.to_string() if hasattr(result, "to_string") else result); print(f"results in {args.out}")
+    return 0
+
+def _interpolate(args) -> int:
+    from cellbook.viz import run_interpolation
+    paths = run_interpolation(args.checkpoint, args.out, keyframes=args.keyframes, steps=args.steps, seed=args.seed)
+    print(f"movie and frames in {args.out}")
+    return 0
+
+def _stitch(args) -> int:
+    from cellbook.vae import stitch_reconstructions
+    table = stitch_reconstructions(args.checkpoint, args.inputs, args.out, tile=args.tile, overlap=args.overlap)
+    print(table.to_string()); print(f"reconstructions in {args.out}")
+    return 0
+
+def _cluster(args) -> int:
+    from cellbook.ae3d import cluster_subvolumes
+    cluster_subvolumes(args.subvolumes, args.k, args.out, tomogram=args.tomogram, pose_normalise=args.pose_normalise,
+                       epochs=args.epochs, seed=args.seed)
+    print(f"clusters, decoded centres and mosaics in {args.out}")
+    return 0
+
+def _segment(args) -> int:
+    from cellbook.ae3d import segment_subvolumes
+    segment_subvolumes(args.clusters, args.select, args.out, epochs=args.epochs, seed=args.seed)
+    print(f"segmentations in {args.out}")
+    return 0
+
+def _render(args) -> int:
+    from cellbook.holly import render_mesh
+    if (args.rotvec is None) == (args.euler is None): raise UsageError("give exactly one of --rotvec or --euler")
+    render_mesh(args.mesh, rotvec=args.rotvec, euler=args.euler, sigma=args.sigma, size=tuple(args.size), out=args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+def _sample(args) -> int:
+    from cellbook.icell import sample_cells
+    sample_cells(args.reference_model, args.structure_model, reference_image_or_cell=args.reference, structure_class=args.structure_class,
+                 n=args.n, out=args.out, seed=args.seed)
+    print(f"samples in {args.out}")
+    return 0
+
+def _add_family_commands(sub):
+    c = sub.add_parser("c2st", help="classifier two-sample test of a GAN against a LIN test set (biogans)")
+    c.add_argument("checkpoint", type=Path); c.add_argument("data", type=Path, help="LIN root with train/ and test/ class folders")
+    c.add_argument("--kind", default="wgangp", choices=("gan", "wgan", "wgangp")); c.add_argument("--n-iter", type=int, default=5000)
+    c.add_argument("--n-splits", type=int, default=10); c.add_argument("--seed", type=int, default=0); c.add_argument("--out", type=Path, default=Path("c2st"))
+    c.set_defaults(func=_c2st)
+    r = sub.add_parser("reconstruct", help="reconstruct a LIN test set by latent optimisation (biogans Table 3)")
+    r.add_argument("checkpoint", type=Path); r.add_argument("data", type=Path)
+    r.add_argument("--mode", default="joint", choices=("joint", "separable")); r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--out", type=Path, default=Path("reconstruction")); r.set_defaults(func=_reconstruct)
+    i = sub.add_parser("interpolate", help="an interpolation movie of a GAN (GIF + HTML)")
+    i.add_argument("checkpoint", type=Path); i.add_argument("--out", type=Path, default=Path("interpolation"))
+    i.add_argument("--keyframes", type=int, nargs="+", default=None); i.add_argument("--steps", type=int, default=64)
+    i.add_argument("--seed", type=int, default=42); i.set_defaults(func=_interpolate)
+    t = sub.add_parser("stitch", help="full-size reconstructions of large TIFFs by a tile AE/VAE")
+    t.add_argument("checkpoint", type=Path); t.add_argument("inputs", type=Path, help="a TIFF or a folder of TIFFs")
+    t.add_argument("--out", type=Path, default=Path("stitched")); t.add_argument("--tile", type=int, default=None)
+    t.add_argument("--overlap", type=int, default=None); t.set_defaults(func=_stitch)
+    k = sub.add_parser("cluster", help="Autoencoder3D: train, encode, k-means, decoded centres and mosaics")
+    k.add_argument("subvolumes", type=Path, help="an Autoencoder3D subvolume pickle"); k.add_argument("--k", type=int, required=True)
+    k.add_argument("--out", type=Path, required=True); k.add_argument("--tomogram", type=Path, default=None)
+    k.add_argument("--pose-normalise", action="store_true"); k.add_argument("--epochs", type=int, default=100)
+    k.add_argument("--seed", type=int, default=0); k.set_defaults(func=_cluster)
+    g = sub.add_parser("segment", help="EDSS3D weak segmentation from selected clusters")
+    g.add_argument("clusters", type=Path, help="a `cellbook cluster` output folder")
+    g.add_argument("--select", required=True, help='JSON {class: [cluster ids]} or a JSON file, e.g. \'{"1": [3, 21]}\'')
+    g.add_argument("--out", type=Path, required=True); g.add_argument("--epochs", type=int, default=100)
+    g.add_argument("--seed", type=int, default=0); g.set_defaults(func=_segment)
+    m = sub.add_parser("render", help="render the vertices of a mesh as an SMLM-like image (HOLLy's renderer)")
+    m.add_argument("mesh", type=Path); m.add_argument("--rotvec", type=float, nargs=3, default=None)
+    m.add_argument("--euler", type=float, nargs=3, default=None, help="degrees, HOLLy's R = Ry Rz Rx")
+    m.add_argument("--sigma", type=float, default=1.41); m.add_argument("--size", type=int, nargs=2, default=(128, 128))
+    m.add_argument("--out", type=Path, required=True, help="image.fits or image.png"); m.set_defaults(func=_render)
+    a = sub.add_parser("sample", help="Integrated Cell: generate cells of a structure class given a reference")
+    a.add_argument("reference_model", type=Path); a.add_argument("structure_model", type=Path)
+    a.add_argument("--class", dest="structure_class", default=0, help="structure class name or index")
+    a.add_argument("--reference", type=Path, default=None, help="a cell (.h5 or OME-TIFF) to take the reference from; default: sampled")
+    a.add_argument("--n", type=int, default=8); a.add_argument("--out", type=Path, default=Path("samples"))
+    a.add_argument("--seed", type=int, default=0); a.set_defaults(func=_sample)
+
 # %% ../nbs/40_cli.ipynb #36484def
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
 
@@ -70,6 +162,7 @@ def make_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=0, help="random seed")
     d.add_argument("--quick", action="store_true", help="smallest sizes (for tests)")
     d.set_defaults(func=_demo)
+    _add_family_commands(sub)
     for name in LIGHTNING_COMMANDS: sub.add_parser(name, help=f"{name} a model (LightningCLI; see `cellbook {name} --help`)")
     return p
 

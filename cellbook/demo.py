@@ -22,7 +22,7 @@ from .io import read_tiff, read_points, read_fits
 from .viz import HtmlReport, points_figure
 
 # %% auto #0
-__all__ = ['DEMO_SIZES', 'DEMO_SECTIONS', 'DemoContext', 'demo_data', 'run_demo']
+__all__ = ['DEMO_SIZES', 'DEMO_SECTIONS', 'DemoContext', 'demo_data', 'demo_biogans', 'run_demo']
 
 # %% ../nbs/41_demo.ipynb #f4956623
 @dataclass
@@ -87,8 +87,35 @@ def demo_data(ctx: DemoContext):
         if name == "smlm": rep.figure(points_figure(read_points(next(root.glob("*.ply")))), caption="smlm: the ground-truth point cloud (drag to rotate)")
     rep.table(rows, caption="generated data sets, read back with cellbook inspect")
 
+# %% ../nbs/41_demo.ipynb #2831c3ae
+def demo_biogans(ctx: DemoContext):
+    "Train a small star-shaped WGAN-GP on lin_like; show samples and an interpolation movie."
+    from cellbook.data import LinDataModule
+    from cellbook.gan import ConditionalGANModule
+    from cellbook.train import make_trainer
+    from cellbook.viz import slerp_path, interpolation_frames, movie_rgb, movie_figure
+    root = ctx.out/"data"/"lin_like"
+    if not root.exists(): write_dataset("lin_like", root, n=DEMO_SIZES["lin_like"][ctx.quick], seed=ctx.seed)
+    steps = 24 if ctx.quick else 240
+    dm = LinDataModule(root=str(root), batch_size=8, per_class=True, symmetric=True, seed=ctx.seed)
+    model = ConditionalGANModule(loss="wgangp", generator="star", n_classes=6, ngf=16, ndf=16, critic_steps=2)
+    t0 = time.perf_counter()
+    make_trainer(ctx.out/"runs"/"biogans", max_steps=steps, checkpoint_every=None, loggers=("csv",), progress_bar=False,
+                 enable_model_summary=False, accelerator="cpu").fit(model, dm)
+    seconds = time.perf_counter() - t0
+    netG = model.netG.eval()
+    with torch.no_grad():
+        samples = (netG(torch.randn(4, netG.nz, generator=torch.Generator().manual_seed(ctx.seed))) + 1) / 2  # (6, 4, 2, H, W)
+    rep = ctx.report.heading("biogans: a star-shaped WGAN-GP")
+    rep.image(samples.transpose(0, 1).reshape(-1, *samples.shape[2:]), ncol=6, scale=2,
+              caption=f"4 generated cells (rows), each with all 6 proteins (columns: {', '.join(dm.train_set.classes)}); {steps} optimiser steps in {seconds:.0f} s")
+    z = slerp_path(torch.randn(2, netG.nz, generator=torch.Generator().manual_seed(ctx.seed + 1)), steps=12 if ctx.quick else 24)
+    rgb = movie_rgb(interpolation_frames(netG, z), scale=2)
+    rep.figure(movie_figure(rgb, labels=["red"] + list(dm.train_set.classes)), caption="slerp interpolation between two cells: the same cell with every protein (press Play)")
+    ctx.metric("biogans", "optimiser steps", steps); ctx.metric("biogans", "training seconds", round(seconds, 1))
+
 # %% ../nbs/41_demo.ipynb #506e6110
-DEMO_SECTIONS: list[tuple[str, Callable[[DemoContext], None]]] = [("data", demo_data)]
+DEMO_SECTIONS: list[tuple[str, Callable[[DemoContext], None]]] = [("data", demo_data), ("biogans", demo_biogans)]
 
 def run_demo(out="cellbook-demo", # output folder (created; existing files are replaced)
              seed: int = 0, # random seed for data and training

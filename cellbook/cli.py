@@ -169,19 +169,15 @@ def make_parser() -> argparse.ArgumentParser:
 # %% ../nbs/40_cli.ipynb #1ac9489f
 FAMILY_MODULES = ("cellbook.data", "cellbook.train", "cellbook.gan", "cellbook.vae", "cellbook.ae3d", "cellbook.holly", "cellbook.icell")
 
-def _subclasses(base) -> list[type]:
-    out = []
-    for c in base.__subclasses__(): out += [c] + _subclasses(c)
-    return out
-
 def cellbook_classes(kind: str) -> dict[str, type]:
     "The cellbook LightningModules (`kind='model'`) or LightningDataModules (`kind='data'`) by class name."
     import importlib, importlib.util
     import lightning.pytorch as pl
+    from cellbook.train import cellbook_subclasses
     for m in FAMILY_MODULES:
         if importlib.util.find_spec(m) is not None: importlib.import_module(m)
     base = {"model": pl.LightningModule, "data": pl.LightningDataModule}[kind]
-    return {c.__name__: c for c in _subclasses(base) if c.__module__.startswith("cellbook.") and not c.__name__.startswith("_")}
+    return {c.__name__: c for c in cellbook_subclasses(base) if not c.__name__.startswith("_")}
 
 def _option_value(argv: list[str], flag: str) -> str | None:
     for i, a in enumerate(argv):

@@ -34,7 +34,7 @@ __all__ = ['NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule'
            'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'checkpoint_safe',
            'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint', 'write_pictures', 'ProgressPictures',
            'default_loggers', 'engine_callbacks', 'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN',
-           'CellbookCLI', 'ResumableSampler', 'ResumableDataLoader']
+           'cellbook_subclasses', 'resolve_class_names', 'CellbookCLI', 'ResumableSampler', 'ResumableDataLoader']
 
 # %% ../nbs/05_train.ipynb #0d9833d6
 # every CellbookModule defines validation_step; having no validation data is normal, not worth a warning each run
@@ -760,6 +760,30 @@ class ToyGAN(AdversarialModule):
     def progress_images(self): return {"samples": self.sample(z=self.fixed_z)}
 
 # %% ../nbs/05_train.ipynb #931dfefe
+def cellbook_subclasses(base: type) -> list[type]:
+    "Every class below `base` defined in a cellbook module (what `--model`/`--data` names can refer to)."
+    out, todo = [], list(base.__subclasses__())
+    while todo:
+        c = todo.pop(); todo += c.__subclasses__()
+        if c.__module__.startswith("cellbook.") and c not in out: out.append(c)
+    return out
+
+def _class_path(name: str, base: type) -> str:
+    "A bare class name as the dotted path of the one cellbook class of that name; anything else unchanged."
+    if "." in name or name.startswith(("{", "[")): return name
+    found = {f"{c.__module__}.{c.__qualname__}" for c in cellbook_subclasses(base) if c.__name__ == name}
+    return found.pop() if len(found) == 1 else name
+
+def resolve_class_names(args: list[str]) -> list[str]:
+    "`--model Name`/`--data Name` as cellbook dotted paths, so a same-named class elsewhere cannot make them ambiguous."
+    out = list(args)
+    for i, a in enumerate(out):
+        for flag, base in (("--model", pl.LightningModule), ("--data", pl.LightningDataModule)):
+            if a == flag and i + 1 < len(out): out[i + 1] = _class_path(out[i + 1], base)
+            elif a.startswith(flag + "="): out[i] = f"{flag}={_class_path(a.split('=', 1)[1], base)}"
+    return out
+
+# %% ../nbs/05_train.ipynb #9dfc452f
 class CellbookCLI(LightningCLI):
     "LightningCLI with cellbook defaults: subclass mode, seed 0, engine callbacks, checkpoint and picture options."
     def __init__(self, model_class=None, datamodule_class=None, *args,
@@ -768,6 +792,7 @@ class CellbookCLI(LightningCLI):
                  save_config_kwargs: dict | None = None, trainer_defaults: dict | None = None, **kwargs):
         trainer_defaults = {"default_root_dir": "runs", "log_every_n_steps": 10,
                             "callbacks": [ExactResume(), NanGuard()], **(trainer_defaults or {})}
+        if isinstance(kwargs.get("args"), (list, tuple)): kwargs["args"] = resolve_class_names(kwargs["args"])
         super().__init__(model_class, datamodule_class, *args, subclass_mode_model=subclass_mode_model,
                          subclass_mode_data=subclass_mode_data, seed_everything_default=seed_everything_default,
                          save_config_kwargs={"overwrite": True, **(save_config_kwargs or {})},

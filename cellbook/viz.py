@@ -211,17 +211,24 @@ def max_reversal(values, # a sequence expected to be monotonic
     return float(np.max(np.maximum.accumulate(v) - v))
 
 # %% ../nbs/30_viz.ipynb #238509b8
+def _jpeg_data_uri(rgb: np.ndarray, quality: int = 85) -> str:
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(rgb)).save(buf, format="JPEG", quality=quality)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
 def movie_figure(rgb: np.ndarray, # (T, H, W, 3) uint8 frames (`movie_rgb`)
                  fps: float = 12, # frames per second when playing
                  labels: Sequence[str] | None = None, # panel names, written above equal-width panels
                  title: str | None = None, # figure title
                  height: int | None = None, # figure height in pixels (default: from the image)
+                 image_format: str = "png", # 'png' (exact) or 'jpeg' (much smaller for noisy images)
                 ) -> go.Figure:
     "A plotly animation of the frames: Play/Pause buttons and a frame slider; plays in static HTML."
     rgb = np.asarray(rgb)
     if rgb.ndim != 4 or rgb.shape[-1] != 3 or rgb.dtype != np.uint8: raise ValueError(f"frames have shape {rgb.shape} and dtype {rgb.dtype}, expected (T, H, W, 3) uint8")
+    if image_format not in ("png", "jpeg"): raise ValueError(f"image_format must be 'png' or 'jpeg', got {image_format!r}")
     T, H, W, _ = rgb.shape
-    image = lambda i: go.Image(source=png_data_uri(rgb[i]), hoverinfo="skip")
+    image = lambda i: go.Image(source=png_data_uri(rgb[i]) if image_format == "png" else _jpeg_data_uri(rgb[i]), hoverinfo="skip")
     frames = [go.Frame(data=[image(i)], name=str(i)) for i in range(T)]
     ms = int(round(1000 / fps))
     play = dict(label="▶ Play", method="animate", args=[None, dict(frame=dict(duration=ms, redraw=True), fromcurrent=True, transition=dict(duration=0))])

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
@@ -22,7 +23,8 @@ from .io import read_tiff, read_points, read_fits
 from .viz import HtmlReport, points_figure
 
 # %% auto #0
-__all__ = ['DEMO_SIZES', 'DEMO_SECTIONS', 'DemoContext', 'demo_data', 'demo_biogans', 'run_demo']
+__all__ = ['DEMO_SIZES', 'DEMO_SECTIONS', 'DemoContext', 'demo_data', 'demo_biogans', 'demo_holly', 'demo_vae', 'demo_ae3d',
+           'run_demo']
 
 # %% ../nbs/41_demo.ipynb #f4956623
 @dataclass
@@ -114,8 +116,83 @@ def demo_biogans(ctx: DemoContext):
     rep.figure(movie_figure(rgb, labels=["red"] + list(dm.train_set.classes)), caption="slerp interpolation between two cells: the same cell with every protein (press Play)")
     ctx.metric("biogans", "optimiser steps", steps); ctx.metric("biogans", "training seconds", round(seconds, 1))
 
+# %% ../nbs/41_demo.ipynb #e7921e06
+def demo_holly(ctx: DemoContext):
+    "Train HOLLy briefly on simulated views of a ring; show the learned points over the truth."
+    from cellbook.holly import Holly, HollySimDataModule, align_points, points_animation
+    from cellbook.train import make_trainer
+    steps, size = (12, 32) if ctx.quick else (600, 48)
+    dm = HollySimDataModule("ring", gt_points=180, n_views=20_000, val_views=32, size=size, batch_size=16, seed=ctx.seed)
+    model = Holly(n_points=180, image_size=size, width=8, hidden=128, rotation="6d", lr=1e-3, plr=3e-3, sigma_curriculum=[2.0, 1.0],
+                  sigma_total=steps, predict_sigma=False, snapshot_every=max(steps // 6, 1), eval_starts=4)
+    t0 = time.perf_counter()
+    make_trainer(ctx.out/"runs"/"holly", max_steps=steps, checkpoint_every=None, loggers=("csv",), progress_bar=False,
+                 enable_model_summary=False, accelerator="cpu", val_check_interval=steps, num_sanity_val_steps=0).fit(model, dm)
+    seconds = time.perf_counter() - t0
+    fit = align_points(model.points.detach(), dm.ground_truth, starts=8)
+    rep = ctx.report.heading("HOLLy: 3D structure from 2D views")
+    rep.text(f"{steps} optimiser steps in {seconds:.0f} s; aligned Chamfer distance {fit['chamfer']:.3f} world units "
+             f"(as learned {fit['chamfer_proper']:.3f}, mirror image {fit['chamfer_mirror']:.3f}).")
+    rep.figure(points_animation({"learned (aligned)": fit["aligned"]}, ground_truth=dm.ground_truth, title="learned (red) and true (grey) points"),
+               caption="the learned point cloud over the ground-truth ring (drag to rotate)")
+    ctx.metric("holly", "aligned Chamfer distance", round(float(fit["chamfer"]), 4))
+    ctx.metric("holly", "training seconds", round(seconds, 1))
+
+# %% ../nbs/41_demo.ipynb #41c3d7cd
+def demo_vae(ctx: DemoContext):
+    "Train the tile VAE briefly on tissue images; show a stitched held-out reconstruction and the error ratio."
+    from cellbook.data import TissueDataModule
+    from cellbook.synth import write_tissue
+    from cellbook.train import make_trainer
+    from cellbook.vae import TileVAE, evaluate_tiles, stitch_reconstructions
+    from PIL import Image
+    n_images, size, steps = (5, 96, 8) if ctx.quick else (12, 192, 400)
+    root = write_tissue(ctx.out/"data"/"tissue_tiles", n=n_images, shape=(size, size), seed=ctx.seed)
+    dm = TissueDataModule(root=str(root), tile=64, overlap=32, batch_size=16, val=0.2, test=0.2, seed=ctx.seed)
+    model = TileVAE()
+    trainer = make_trainer(ctx.out/"runs"/"vae", max_steps=steps, checkpoint_every=None, loggers=("csv",), progress_bar=False,
+                           enable_model_summary=False, accelerator="cpu", limit_val_batches=2)
+    t0 = time.perf_counter()
+    trainer.fit(model, dm)
+    seconds = time.perf_counter() - t0
+    ckpt = ctx.out/"runs"/"vae"/"tiles.ckpt"
+    trainer.save_checkpoint(ckpt, weights_only=False)
+    ev = evaluate_tiles(model, dm)
+    out = stitch_reconstructions(ckpt, [dm.test_set.files[0]], ctx.out/"reconstructions", overlap=16, preview_size=96, device="cpu")
+    rep = ctx.report.heading("Tile VAE: stitched reconstructions of multichannel images")
+    ratio = float(ev.loc["all", "ratio"])
+    rep.text(f"{steps} optimiser steps in {seconds:.0f} s; held-out tile error {ratio:.2f}× below the per-channel mean baseline.")
+    rep.image(np.asarray(Image.open(out.preview[0]).convert("RGB")), caption="a held-out image (top) and its stitched reconstruction (bottom), one column per channel")
+    rep.table(ev.round(4).reset_index().to_dict("records"), caption="held-out reconstruction error per channel against the per-channel mean baseline")
+    ctx.metric("vae", "baseline / model held-out MSE", round(ratio, 2)); ctx.metric("vae", "training seconds", round(seconds, 1))
+
+def demo_ae3d(ctx: DemoContext):
+    "Cluster the subtomograms of the data section with Autoencoder3D; show decoded cluster centres and the ARI."
+    import json
+    from cellbook.ae3d import cluster_subvolumes, mosaic_figure, isosurface_figure
+    from cellbook.io import read_mrc
+    root = ctx.out/"data"/"subtomograms"
+    if not root.exists(): write_dataset("subtomograms", root, n=DEMO_SIZES["subtomograms"][ctx.quick], seed=ctx.seed)
+    k = len(pd.read_csv(root/"ground_truth.csv")["class"].unique())
+    t0 = time.perf_counter()
+    m = cluster_subvolumes(root/"subvolumes.pickle", k, ctx.out/"clusters", tomogram=root/"tomogram.mrc", pose_normalise=True,
+                           features="axial", epochs=2 if ctx.quick else 20, batch_size=8, n_init=10, seed=ctx.seed, progress=False,
+                           accelerator="cpu", enable_model_summary=False)
+    seconds = time.perf_counter() - t0
+    clusters = json.loads((ctx.out/"clusters"/"clusters.json").read_text())
+    centres = np.stack([read_mrc(ctx.out/"clusters"/"centres"/f"{int(c):03d}.mrc").data for c in clusters])
+    rep = ctx.report.heading("Autoencoder3D: clustering subtomograms")
+    rep.text(f"{m['n']} boxes, k = {k}, in {seconds:.0f} s; "
+             f"adjusted Rand index against the true shapes {m['ari']:.2f}.")
+    rep.figure(mosaic_figure(centres, titles=[f"cluster {c} ({len(v)})" for c, v in clusters.items()], cols=min(k, 5)),
+               caption="decoded cluster centres (z-slices), cluster sizes in brackets")
+    big = int(max(clusters, key=lambda c: len(clusters[c])))
+    rep.figure(isosurface_figure(centres[big], step=1, title=f"cluster {big}, decoded centre"), caption="an isosurface of the largest cluster's decoded centre (drag to rotate)")
+    ctx.metric("ae3d", "adjusted Rand index", round(float(m["ari"]), 3)); ctx.metric("ae3d", "seconds", round(seconds, 1))
+
 # %% ../nbs/41_demo.ipynb #506e6110
-DEMO_SECTIONS: list[tuple[str, Callable[[DemoContext], None]]] = [("data", demo_data), ("biogans", demo_biogans)]
+DEMO_SECTIONS: list[tuple[str, Callable[[DemoContext], None]]] = [("data", demo_data), ("biogans", demo_biogans), ("holly", demo_holly),
+                                                                  ("vae", demo_vae), ("ae3d", demo_ae3d)]
 
 def run_demo(out="cellbook-demo", # output folder (created; existing files are replaced)
              seed: int = 0, # random seed for data and training

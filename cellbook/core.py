@@ -116,6 +116,11 @@ def check_shape(shape, # the shape found
     return shape
 
 # %% ../nbs/00_core.ipynb #daf8d357
+def _file_mode() -> int:
+    "The mode of a newly created file: 0o666 less the process umask."
+    umask = os.umask(0); os.umask(umask)
+    return 0o666 & ~umask
+
 @contextlib.contextmanager
 def atomic_write(path, # the final file name
                 ) -> Iterator[Path]:
@@ -127,6 +132,7 @@ def atomic_write(path, # the final file name
     tmp = Path(tmp)
     try:
         yield tmp
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     finally:
         if tmp.exists(): tmp.unlink()

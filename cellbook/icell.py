@@ -32,7 +32,8 @@ __all__ = ['NORMALISATIONS', 'ICELL_TIFF_CHANNEL_COLUMNS', 'CHANNELS', 'ACTIVATI
            'beta_schedules', 'load_icell', 'ICellVAE', 'AAEEncoder', 'AAEDecoder', 'LatentDiscriminator',
            'ImageDiscriminator', 'adversarial_ce', 'ICellAAEGAN', 'elbo_terms', 'kl_per_dimension', 'pearson_r', 'ssim',
            'class_means', 'predict_structure', 'sample_reference', 'structure_prediction_scores', 'latent_traversal',
-           'volume_figure', 'traversal_slider_figure', 'traversal_widget', 'sample_cells']
+           'structure_features', 'fit_structure_classifier', 'volume_figure', 'traversal_slider_figure',
+           'traversal_widget', 'sample_cells']
 
 # %% ../nbs/14_icell.ipynb #aaf8c09a
 def center_crop(x: torch.Tensor, # (..., *spatial) image or batch
@@ -829,6 +830,57 @@ def latent_traversal(decode, # function z (N, D) -> images (N, C, ...)
     z[torch.arange(len(dims))[:, None], torch.arange(len(values))[None, :], torch.as_tensor(dims)[:, None]] += values[None, :]
     out = decode(z.reshape(-1, z.shape[-1]))
     return out.reshape(len(dims), len(values), *out.shape[1:])
+
+# %% ../nbs/14_icell.ipynb #dffa845b
+def _masked_share(w, mask): return (w * mask).sum(1, keepdim=True)
+
+def _centred_cosine(a, b):
+    return F.cosine_similarity(a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True), dim=1)[:, None]
+
+def _weighted_moments(w, grid):
+    "Centre (B, 3) and principal variances (B, 3) of non-negative weights (B, V) over voxel coordinates (V, 3)."
+    w = w / w.sum(1, keepdim=True).clamp_min(1e-12)
+    c = w @ grid
+    d = grid[None] - c[:, None]
+    return c, torch.linalg.eigvalsh(torch.einsum("bn,bni,bnj->bij", w, d, d)).clamp_min(0)
+
+def structure_features(cells, # (B, 3, Z, Y, X) cells: membrane, structure, DNA (or (B, 3, Y, X) projections)
+                       radial_bins: int = 8, # bins of the radial profile, out to twice the cell's size
+                      ) -> np.ndarray:
+    "Rotation-invariant descriptors (B, 15 + radial_bins) of each cell's structure channel relative to its reference."
+    x = as_tensor(cells).float()
+    if x.ndim not in (4, 5) or x.shape[1] != 3: raise ValueError(f"cells have shape {tuple(x.shape)}, expected (B, 3, Z, Y, X) or (B, 3, Y, X): membrane, structure, DNA")
+    B, flat = len(x), lambda v: v.reshape(len(x), -1)
+    m, s, n = flat(x[:, 0]), flat(x[:, 1]), flat(x[:, 2])
+    w = s / s.sum(1, keepdim=True).clamp_min(1e-12)
+    nucleus, membrane = n > 0.5 * n.amax(1, keepdim=True), m > 0.5 * m.amax(1, keepdim=True)
+    inside = m > 0.1 * m.amax(1, keepdim=True)
+    sn = s / s.amax(1, keepdim=True).clamp_min(1e-12)
+    grid = torch.stack(torch.meshgrid(*[torch.arange(k, dtype=torch.float32) for k in x.shape[2:]], indexing="ij"), -1).reshape(-1, x.ndim - 2)
+    c_s, var_s = _weighted_moments(w, grid)
+    c_n, _ = _weighted_moments(n, grid)
+    _, var_cell = _weighted_moments(inside.float(), grid)
+    size = var_cell.sum(1, keepdim=True).sqrt().clamp_min(1e-6)
+    r = (grid[None] - c_n[:, None]).norm(dim=2) / size
+    edges = torch.linspace(0, 2, radial_bins + 1)
+    radial = torch.stack([(w * ((r >= a) & (r < b))).sum(1) for a, b in zip(edges[:-1], edges[1:])], 1)
+    pool = F.avg_pool3d if x.ndim == 5 else F.avg_pool2d
+    texture = flat(x[:, 1] - pool(x[:, 1:2], 3, 1, 1)[:, 0]).pow(2).sum(1, keepdim=True) / s.pow(2).sum(1, keepdim=True).clamp_min(1e-12)
+    spread = F.pad(var_s.sqrt() / size, (0, 3 - var_s.shape[1]))
+    return torch.cat([_masked_share(w, nucleus), _masked_share(w, membrane), _masked_share(w, ~inside),
+                      _centred_cosine(s, n), _centred_cosine(s, m), torch.quantile(sn, torch.tensor([0.5, 0.9, 0.99]), dim=1).T,
+                      (sn > 0.5).float().mean(1, keepdim=True), (sn > 0.2).float().mean(1, keepdim=True), spread,
+                      (c_s - c_n).norm(dim=1, keepdim=True) / size, texture, radial], 1).numpy()
+
+def fit_structure_classifier(cells, # (N, 3, ...) real cells: membrane, structure, DNA
+                             labels, # (N,) structure classes
+                            ):
+    "A scikit-learn classifier of the structure class (standardised logistic regression on `structure_features`)."
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+    clf = make_pipeline(FunctionTransformer(structure_features), StandardScaler(), LogisticRegression(max_iter=5000))
+    return clf.fit(cells, to_numpy(labels))
 
 # %% ../nbs/14_icell.ipynb #d5081f23
 CHANNEL_COLORS = {"membrane": (0.7, 0.7, 0.7), "structure": (0.1, 0.9, 0.2), "dna": (0.2, 0.4, 1.0)}

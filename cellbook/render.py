@@ -163,9 +163,11 @@ def project(points, # (N, 3) or (B, N, 3) points in world units
 # %% ../nbs/01a_render.ipynb #6d73bf57
 def _as_sigma(sigma, dtype, device) -> tuple[torch.Tensor, bool]:
     "σ as a (1,) or (B,) tensor, and whether it is batched; ValueError for bad shapes or non-positive values."
+    if isinstance(sigma, (int, float)) and sigma <= 0: raise ValueError(f"sigma must be positive (pixels), got {sigma}")
     s = torch.as_tensor(sigma, dtype=dtype, device=device)
     if s.ndim > 1: raise ValueError(f"sigma has shape {tuple(s.shape)}, expected a number or (B,)")
-    if s.numel() and not bool((s > 0).all()):
+    host_check = not isinstance(sigma, (int, float)) and not (s.is_cuda and torch.cuda.is_current_stream_capturing())
+    if host_check and s.numel() and not bool((s > 0).all()):  # numbers are checked above: no device sync for them
         raise ValueError(f"sigma must be positive (pixels), got {s.min().item() if s.ndim else s.item()}")
     return s.reshape(-1), s.ndim == 1
 

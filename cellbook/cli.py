@@ -73,7 +73,7 @@ def _stitch(args) -> int:
 def _cluster(args) -> int:
     from cellbook.ae3d import cluster_subvolumes
     cluster_subvolumes(args.subvolumes, args.k, args.out, tomogram=args.tomogram, pose_normalise=args.pose_normalise,
-                       epochs=args.epochs, seed=args.seed)
+                       features=args.features, epochs=args.epochs, seed=args.seed)
     print(f"clusters, decoded centres and mosaics in {args.out}")
     return 0
 
@@ -119,6 +119,8 @@ def _add_family_commands(sub):
     k.add_argument("subvolumes", type=Path, help="an Autoencoder3D subvolume pickle"); k.add_argument("--k", type=int, required=True)
     k.add_argument("--out", type=Path, required=True); k.add_argument("--tomogram", type=Path, default=None)
     k.add_argument("--pose-normalise", action="store_true"); k.add_argument("--epochs", type=int, default=100)
+    k.add_argument("--features", default="codes", choices=("codes", "pca", "axial"),
+                   help="what k-means clusters: the autoencoder's codes (the original), PCA of the boxes, or of their cylindrical averages")
     k.add_argument("--seed", type=int, default=0); k.set_defaults(func=_cluster)
     g = sub.add_parser("segment", help="EDSS3D weak segmentation from selected clusters")
     g.add_argument("clusters", type=Path, help="a `cellbook cluster` output folder")

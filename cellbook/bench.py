@@ -34,12 +34,12 @@ from .icell import ICellVAE
 
 # %% auto #0
 __all__ = ['DEVICE_PEAKS', 'MODES', 'TABLE_COLUMNS', 'RENDER_SIGMA', 'SYNTH_GENERATORS', 'PATHS', 'PROFILES', 'LOADING_PAIRS',
-           'sync', 'time_step', 'PeakMemory', 'TrafficCounter', 'count_step', 'device_peaks', 'utilisation',
-           'check_mode', 'mode_skip_reason', 'math_precision', 'autocast', 'to_channels_last', 'prepare_module',
-           'prepare_input', 'graph_safe', 'cuda_graph', 'cpu_name', 'device_name', 'environment', 'fmt', 'to_markdown',
-           'Skip', 'Case', 'HotPath', 'render_case', 'gan_case', 'vae_case', 'ae3d_case', 'icell_case', 'synth_case',
-           'io_case', 'LiveCase', 'open_case', 'finish_case', 'run_case', 'run_setting', 'add_ratios',
-           'loading_records', 'append_jsonl', 'run_suite', 'write_results', 'results_markdown', 'main']
+           'sync', 'time_step', 'timing_stats', 'PeakMemory', 'TrafficCounter', 'count_step', 'device_peaks',
+           'utilisation', 'check_mode', 'mode_skip_reason', 'math_precision', 'autocast', 'to_channels_last',
+           'prepare_module', 'prepare_input', 'graph_safe', 'cuda_graph', 'cpu_name', 'device_name', 'environment',
+           'fmt', 'to_markdown', 'Skip', 'Case', 'HotPath', 'render_case', 'gan_case', 'vae_case', 'ae3d_case',
+           'icell_case', 'synth_case', 'io_case', 'LiveCase', 'open_case', 'finish_case', 'run_case', 'run_setting',
+           'add_ratios', 'loading_records', 'append_jsonl', 'run_suite', 'write_results', 'results_markdown', 'main']
 
 # %% ../nbs/50_bench.ipynb #c6533bc4
 def sync(device=None, # a torch.device or name; only CUDA devices are waited for
@@ -61,9 +61,14 @@ def time_step(step: Callable[[], object], # the step to time, called with no arg
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter(); step(); sync(device); times.append(time.perf_counter() - t0)
+    return dict(timing_stats(times), warmup=warmup)
+
+def timing_stats(times: list[float], # seconds of the timed calls
+                ) -> dict:
+    "Median, extremes, spread ((max − min) / median, in %) and count of timed calls."
     med = statistics.median(times)
     return dict(median_s=med, min_s=min(times), max_s=max(times), spread_pct=100 * (max(times) - min(times)) / med,
-                warmup=warmup, repeats=repeats, times_s=times)
+                repeats=len(times), times_s=list(times))
 
 # %% ../nbs/50_bench.ipynb #b9590279
 def _proc_status_bytes(key: str) -> int | None:
@@ -624,10 +629,9 @@ def finish_case(rec: dict, # the record from open_case
                 live: LiveCase, # the case, timed
                ) -> dict:
     "The record completed with the timing, throughput and utilisation of the case's timed calls."
-    t = live.times
-    med = statistics.median(t)
-    rec.update(median_s=med, min_s=min(t), max_s=max(t), spread_pct=100 * (max(t) - min(t)) / med, repeats=len(t),
-               times_s=list(t), items_per_s=rec["items_per_step"] / med, **environment(live.where))
+    rec.update(timing_stats(live.times), **environment(live.where))
+    med = rec["median_s"]
+    rec["items_per_s"] = rec["items_per_step"] / med
     if live.counts:
         rec.update(utilisation(live.counts["flops"], live.counts["bytes"], med, device_peaks(rec["device_name"]), rec["precision"]))
     return rec

@@ -834,9 +834,6 @@ def latent_traversal(decode, # function z (N, D) -> images (N, C, ...)
 # %% ../nbs/14_icell.ipynb #dffa845b
 def _masked_share(w, mask): return (w * mask).sum(1, keepdim=True)
 
-def _centred_cosine(a, b):
-    return F.cosine_similarity(a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True), dim=1)[:, None]
-
 def _weighted_moments(w, grid):
     "Centre (B, 3) and principal variances (B, 3) of non-negative weights (B, V) over voxel coordinates (V, 3)."
     w = w / w.sum(1, keepdim=True).clamp_min(1e-12)
@@ -868,7 +865,7 @@ def structure_features(cells, # (B, 3, Z, Y, X) cells: membrane, structure, DNA 
     texture = flat(x[:, 1] - pool(x[:, 1:2], 3, 1, 1)[:, 0]).pow(2).sum(1, keepdim=True) / s.pow(2).sum(1, keepdim=True).clamp_min(1e-12)
     spread = F.pad(var_s.sqrt() / size, (0, 3 - var_s.shape[1]))
     return torch.cat([_masked_share(w, nucleus), _masked_share(w, membrane), _masked_share(w, ~inside),
-                      _centred_cosine(s, n), _centred_cosine(s, m), torch.quantile(sn, torch.tensor([0.5, 0.9, 0.99]), dim=1).T,
+                      pearson_r(s, n)[:, None], pearson_r(s, m)[:, None], torch.quantile(sn, torch.tensor([0.5, 0.9, 0.99]), dim=1).T,
                       (sn > 0.5).float().mean(1, keepdim=True), (sn > 0.2).float().mean(1, keepdim=True), spread,
                       (c_s - c_n).norm(dim=1, keepdim=True) / size, texture, radial], 1).numpy()
 

@@ -31,9 +31,9 @@ __all__ = ['NORMALISATIONS', 'ICELL_TIFF_CHANNEL_COLUMNS', 'CHANNELS', 'ACTIVATI
            'ResDecoder', 'one_hot', 'reparameterize', 'CondVAE', 'batch_mse', 'kl_normal', 'beta_vae_loss',
            'beta_schedules', 'load_icell', 'ICellVAE', 'AAEEncoder', 'AAEDecoder', 'LatentDiscriminator',
            'ImageDiscriminator', 'adversarial_ce', 'ICellAAEGAN', 'elbo_terms', 'kl_per_dimension', 'pearson_r', 'ssim',
-           'class_means', 'predict_structure', 'sample_reference', 'structure_prediction_scores', 'latent_traversal',
-           'structure_features', 'fit_structure_classifier', 'volume_figure', 'traversal_slider_figure',
-           'traversal_widget', 'sample_cells']
+           'class_means', 'predict_structure', 'with_structure', 'sample_each_class', 'sample_reference',
+           'structure_prediction_scores', 'latent_traversal', 'structure_features', 'fit_structure_classifier',
+           'volume_figure', 'traversal_slider_figure', 'traversal_widget', 'sample_cells']
 
 # %% ../nbs/14_icell.ipynb #aaf8c09a
 def center_crop(x: torch.Tensor, # (..., *spatial) image or batch
@@ -796,6 +796,24 @@ def predict_structure(model, # structure-stage ICellVAE or ICellAAEGAN
     d = model.net._dev(1)
     return model.net.decode(z.to(d), labels.to(d), ref, model.reference_code(ref))
 
+def with_structure(ref: torch.Tensor, # (B, 2, ...) membrane + DNA
+                   structure: torch.Tensor, # (B, 1, ...) structure channels
+                  ) -> torch.Tensor:
+    "Whole cells (B, 3, ...) in channel order membrane, structure, DNA."
+    return torch.cat([ref[:, :1], structure, ref[:, 1:]], 1)
+
+@torch.no_grad()
+def sample_each_class(model, # structure-stage model
+                      refs: torch.Tensor, # (R, 2, ...) membrane + DNA
+                      sample: bool = True, # z ~ N(0, I) (else the prior mean)
+                      generator: torch.Generator | None = None,
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    "Every class's structure for every reference: cells (K·R, 3, ...) class by class, clamped to [0, 1], and their labels."
+    refs = torch.as_tensor(refs).float()
+    labels = torch.arange(model.n_classes).repeat_interleave(len(refs))
+    refs = refs.repeat(model.n_classes, *[1] * (refs.ndim - 1))
+    return with_structure(refs, predict_structure(model, refs, labels, sample=sample, generator=generator).cpu().clamp(0, 1)), labels
+
 @torch.no_grad()
 def sample_reference(model, # reference-stage ICellVAE or ICellAAEGAN
                      n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -993,7 +1011,7 @@ def sample_cells(checkpoint_ref, # reference-model checkpoint (used when no refe
     k = _class_index(m_struct, structure_class)
     refs = ref[None].expand(n, *ref.shape).contiguous()
     struct = predict_structure(m_struct, refs, torch.full((n,), k), sample=sample, generator=g).cpu().clamp(0, 1)
-    cells = torch.cat([refs[:, :1], struct, refs[:, 1:]], 1)          # membrane, structure, DNA
+    cells = with_structure(refs, struct)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     name = m_struct.classes[k] if m_struct.classes else str(k)
     rows = []

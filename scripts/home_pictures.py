@@ -79,7 +79,7 @@ def ae3d(out: Path):
 
 def icell(out: Path):
     from cellbook.data import ICellDataModule
-    from cellbook.icell import load_icell, predict_structure, CHANNEL_COLORS
+    from cellbook.icell import load_icell, predict_structure, with_structure, CHANNEL_COLORS
     q_dir = default_cache_dir()/"icell-quality"
     model = load_icell(q_dir/"structure"/"checkpoints"/"last.ckpt").eval()
     dm = ICellDataModule(None, n=700, shape=[16, 32, 32], batch_size=16, seed=0, val=0.1, test=0.15, cache_dir=str(q_dir))
@@ -89,7 +89,7 @@ def icell(out: Path):
     refs = cells[:, [0, 2]].repeat_interleave(K, 0)
     with torch.no_grad():
         s = predict_structure(model, refs, torch.arange(K).repeat(len(cells)), sample=True, generator=make_generator(0)).clamp(0, 1)
-    gen = torch.cat([0.35 * refs[:, :1], s, 0.35 * refs[:, 1:]], 1)   # dim references: the structure stands out
+    gen = with_structure(0.35 * refs, s)   # dim references: the structure stands out
     save_png(out/"icell_generated.png", image_grid(gen, ncol=K, scale=3, pad=2, colors=[CHANNEL_COLORS[c] for c in ("membrane", "structure", "dna")]))
     print("icell: classes", model.classes)
 

@@ -153,7 +153,7 @@ def run(device: torch.device, warmup: int, repeats: int, slow_repeats: int) -> l
     return records
 
 
-def append_jsonl(path: Path, records: list[dict]):
+def _append_jsonl(path: Path, records: list[dict]):
     "Append records to a JSON-lines file without ever leaving a partial file."
     old = path.read_text() if path.exists() else ""
     with atomic_write(path) as tmp: tmp.write_text(old + "".join(json.dumps(r) + "\n" for r in records))
@@ -173,7 +173,7 @@ def main(argv=None):
         return 0
     torch.set_num_threads(a.threads)
     records = run(torch.device(a.device), a.warmup, a.repeats, a.slow_repeats)
-    append_jsonl(a.out, records)
+    _append_jsonl(a.out, records)
     print(f"wrote {len(records)} records to {a.out}")
     return 0
 

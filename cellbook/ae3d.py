@@ -33,12 +33,12 @@ from .data import split_indices
 from .train import CellbookModule, ResumableDataLoader, make_trainer
 
 # %% auto #0
-__all__ = ['NORMS', 'Subvolumes', 'PrincipalAxes', 'Posed', 'FEATURES', 'conv_block', 'keras_init', 'AE3D', 'activity_l1',
-           'AE3DModule', 'load_subvolumes', 'ground_truth_labels', 'smooth_volumes', 'density', 'principal_axes',
-           'resample_boxes', 'recut_from_tomogram', 'pose_normalise', 'encode', 'decode', 'reconstruct', 'kmeans_codes',
-           'pca_features', 'axial_profiles', 'axial_features', 'cluster_members', 'slice_mosaic', 'normalise_mosaics',
-           'write_grey16', 'write_centre_mosaics', 'clustering_scores', 'k_scan', 'k_scan_figure', 'mosaic_figure',
-           'isosurface_figure', 'SegNet3D', 'parse_selection', 'segmentation_targets', 'class_weights', 'EDSS3DModule',
+__all__ = ['NORMS', 'Subvolumes', 'PrincipalAxes', 'Posed', 'FEATURES', 'conv_block', 'AE3D', 'activity_l1', 'AE3DModule',
+           'load_subvolumes', 'ground_truth_labels', 'smooth_volumes', 'density', 'principal_axes', 'resample_boxes',
+           'recut_from_tomogram', 'pose_normalise', 'encode', 'decode', 'reconstruct', 'kmeans_codes', 'pca_features',
+           'axial_profiles', 'axial_features', 'cluster_members', 'slice_mosaic', 'normalise_mosaics',
+           'write_centre_mosaics', 'clustering_scores', 'k_scan', 'k_scan_figure', 'mosaic_figure', 'isosurface_figure',
+           'SegNet3D', 'parse_selection', 'segmentation_targets', 'class_weights', 'EDSS3DModule',
            'predict_segmentation', 'ArrayItems', 'fit_in_memory', 'prepare_volumes', 'cluster_subvolumes',
            'segment_subvolumes']
 
@@ -60,7 +60,7 @@ def conv_block(cin: int, # input channels
     if norm == "group": layers.append(nn.GroupNorm(min(8, cout), cout))
     return nn.Sequential(*layers, nn.ReLU())
 
-def keras_init(module: nn.Module) -> nn.Module:
+def _keras_init(module: nn.Module) -> nn.Module:
     "Keras 1's default initialisation: Glorot-uniform weights and zero biases for every Conv3d and Linear layer."
     for m in module.modules():
         if isinstance(m, (nn.Conv3d, nn.Linear)):
@@ -94,7 +94,7 @@ class AE3D(nn.Module):
         dec = [nn.Linear(code, width * s**3), nn.ReLU(), nn.Unflatten(1, (width, s, s, s))]
         for _ in range(blocks): dec += [nn.Upsample(scale_factor=2, mode="nearest")] + [conv_block(width, width, norm) for _ in range(convs)]
         self.decoder = nn.Sequential(*dec, nn.Conv3d(width, channels, 3, padding=1))
-        if init == "keras": keras_init(self)
+        if init == "keras": _keras_init(self)
 
     @classmethod
     def deep(cls, size: int = 32, code: int = 32, width: int = 32, norm: str = "group", init: str = "keras"):
@@ -454,7 +454,7 @@ def normalise_mosaics(mosaics, # list of mosaics (NaN separators)
     if mode == "global": ranges = [(min(r[0] for r in ranges), max(r[1] for r in ranges))] * len(mosaics)
     return [np.nan_to_num((m - lo) / max(hi - lo, 1e-12), nan=0.0) for m, (lo, hi) in zip(mosaics, ranges)]
 
-def write_grey16(path, # .png file
+def _write_grey16(path, # .png file
                  image, # (H, W) in [0, 1]
                 ) -> Path:
     "A 16-bit grey PNG (0..65535), written atomically."
@@ -470,7 +470,7 @@ def write_centre_mosaics(folder, # output folder (created)
     "Write each centre's slice mosaic as folder/NNN--M.png (cluster index, size), 16-bit grey."
     if len(sizes) != len(volumes): raise ValueError(f"write_centre_mosaics: {len(volumes)} volumes but {len(sizes)} sizes")
     mosaics = normalise_mosaics([slice_mosaic(v) for v in volumes], normalise)
-    return [write_grey16(Path(folder)/f"{i:03d}--{int(m)}.png", im) for i, (im, m) in enumerate(zip(mosaics, sizes))]
+    return [_write_grey16(Path(folder)/f"{i:03d}--{int(m)}.png", im) for i, (im, m) in enumerate(zip(mosaics, sizes))]
 
 # %% ../nbs/12_ae3d.ipynb #79effd4b
 def clustering_scores(codes, # (N, d) features the clusters were found in
@@ -570,7 +570,7 @@ class SegNet3D(nn.Module):
         k = 2 if skips else 1
         self.dec2, self.dec1 = conv_block(k * width, width, norm), conv_block(k * width, width, norm)
         self.head = nn.Conv3d(width, n_classes, 1)
-        keras_init(self)
+        _keras_init(self)
 
     def forward(self, x):
         "Class logits (B, n_classes, D, H, W)."

@@ -34,12 +34,10 @@ from .icell import ICellVAE
 
 # %% auto #0
 __all__ = ['DEVICE_PEAKS', 'MODES', 'TABLE_COLUMNS', 'RENDER_SIGMA', 'SYNTH_GENERATORS', 'PATHS', 'PROFILES', 'LOADING_PAIRS',
-           'sync', 'time_step', 'timing_stats', 'PeakMemory', 'TrafficCounter', 'count_step', 'device_peaks',
-           'utilisation', 'check_mode', 'mode_skip_reason', 'math_precision', 'autocast', 'to_channels_last',
-           'prepare_module', 'prepare_input', 'graph_safe', 'cuda_graph', 'cpu_name', 'device_name', 'environment',
-           'fmt', 'to_markdown', 'Skip', 'Case', 'HotPath', 'render_case', 'gan_case', 'vae_case', 'ae3d_case',
-           'icell_case', 'synth_case', 'io_case', 'LiveCase', 'open_case', 'finish_case', 'run_case', 'run_setting',
-           'add_ratios', 'loading_records', 'append_jsonl', 'run_suite', 'write_results', 'results_markdown', 'main']
+           'sync', 'time_step', 'timing_stats', 'PeakMemory', 'count_step', 'device_peaks', 'utilisation',
+           'mode_skip_reason', 'math_precision', 'autocast', 'to_channels_last', 'prepare_module', 'prepare_input',
+           'graph_safe', 'cuda_graph', 'cpu_name', 'device_name', 'environment', 'fmt', 'to_markdown', 'Case',
+           'HotPath', 'run_case', 'run_setting', 'add_ratios', 'run_suite', 'write_results', 'results_markdown', 'main']
 
 # %% ../nbs/50_bench.ipynb #c6533bc4
 def sync(device=None, # a torch.device or name; only CUDA devices are waited for
@@ -125,7 +123,7 @@ _INPLACE_FLOPS = {torch.ops.aten.addmm_: _addmm_flop, torch.ops.aten.baddbmm_: _
 def _nbytes(tree) -> int:
     return sum(t.numel() * t.element_size() for t in tree_flatten(tree)[0] if isinstance(t, torch.Tensor))
 
-class TrafficCounter(TorchDispatchMode):
+class _TrafficCounter(TorchDispatchMode):
     "Bytes read and written by the aten ops run inside (tensor arguments + outputs at logical size; views are free)."
     def __init__(self):
         super().__init__(); self.bytes, self.ops = 0, 0
@@ -138,7 +136,7 @@ class TrafficCounter(TorchDispatchMode):
 def count_step(step: Callable[[], object], # the step, called once
               ) -> dict:
     "FLOPs (matmuls and convolutions, forward and backward) and eager memory traffic of one call of `step`."
-    with FlopCounterMode(display=False, custom_mapping=_INPLACE_FLOPS) as fc, TrafficCounter() as tc: step()
+    with FlopCounterMode(display=False, custom_mapping=_INPLACE_FLOPS) as fc, _TrafficCounter() as tc: step()
     return dict(flops=int(fc.get_total_flops()), bytes=int(tc.bytes), ops=tc.ops)
 
 # %% ../nbs/50_bench.ipynb #29a69be3
@@ -183,7 +181,7 @@ def utilisation(flops: int | None, # FLOPs of one step
 # %% ../nbs/50_bench.ipynb #99e9e59c
 MODES = ("eager", "bf16", "channels_last", "compile", "cuda_graph")
 
-def check_mode(mode: str) -> str:
+def _check_mode(mode: str) -> str:
     "The mode, or ValueError naming the valid ones."
     if mode not in MODES: raise ValueError(f"unknown execution mode {mode!r}, expected one of {', '.join(MODES)}")
     return mode
@@ -194,7 +192,7 @@ def mode_skip_reason(mode: str, # one of MODES
                     ) -> str | None:
     "Why `mode` cannot (or should not) run on `device`, or None."
     device = torch.device(device)
-    if check_mode(mode) == "cuda_graph" and device.type != "cuda": return "CUDA graphs need a CUDA device"
+    if _check_mode(mode) == "cuda_graph" and device.type != "cuda": return "CUDA graphs need a CUDA device"
     if mode == "compile":
         if not hasattr(torch, "compile"): return "torch.compile is not available in this PyTorch"
         if device.type == "cpu" and quick:
@@ -208,7 +206,7 @@ def math_precision(mode: str, # one of MODES
                    convolutions: bool = True, # the step's FLOPs are mostly convolutions (else matrix products)
                   ) -> str:
     "The peak a step's FLOPs are measured against: 'bf16' under autocast; on CUDA 'tf32' where PyTorch lets float32 use TF32."
-    if check_mode(mode) == "bf16": return "bf16"
+    if _check_mode(mode) == "bf16": return "bf16"
     if torch.device(device).type != "cuda": return "fp32"
     tf32 = torch.backends.cudnn.allow_tf32 if convolutions else torch.get_float32_matmul_precision() != "highest"
     return "tf32" if tf32 else "fp32"
@@ -216,7 +214,7 @@ def math_precision(mode: str, # one of MODES
 def autocast(mode: str, device):
     "bf16 autocast in mode 'bf16', else a context that does nothing."
     device = torch.device(device)
-    if check_mode(mode) == "bf16": return torch.autocast(device.type, dtype=torch.bfloat16)
+    if _check_mode(mode) == "bf16": return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 def _channels_last_format(ndim: int):
@@ -240,7 +238,7 @@ def prepare_module(module: nn.Module, # the model
                   ) -> nn.Module:
     "The module on `device`, in channels-last layout or compiled as `mode` asks."
     module = module.to(device)
-    if check_mode(mode) == "channels_last": module = to_channels_last(module)
+    if _check_mode(mode) == "channels_last": module = to_channels_last(module)
     if mode == "compile": module = torch.compile(module, backend=backend)
     return module
 
@@ -248,13 +246,13 @@ def prepare_input(x: torch.Tensor, # an input batch
                   mode: str, # one of MODES
                  ) -> torch.Tensor:
     "The input in the layout `mode` asks for."
-    return to_channels_last(x) if check_mode(mode) == "channels_last" else x
+    return to_channels_last(x) if _check_mode(mode) == "channels_last" else x
 
 def graph_safe(optimizer: torch.optim.Optimizer, # an optimiser made by the model's own code
                mode: str, # one of MODES
               ) -> torch.optim.Optimizer:
     "The optimiser, made capturable (step counters on the device) in mode 'cuda_graph'."
-    if check_mode(mode) == "cuda_graph":
+    if _check_mode(mode) == "cuda_graph":
         for group in optimizer.param_groups: group["capturable"] = True
     return optimizer
 
@@ -344,7 +342,7 @@ def to_markdown(records: list[dict], # result records
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/50_bench.ipynb #e4d07082
-class Skip(Exception):
+class _Skip(Exception):
     "A case that cannot run here (the reason is recorded)."
 
 @dataclass
@@ -375,13 +373,13 @@ def _memory_available(device: torch.device) -> int:
     if device.type == "cuda": return int(0.8 * torch.cuda.get_device_properties(device).total_memory)
     return int(0.5 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
-def render_case(s: dict, # variant ('separable' or 'dense'), B, N, H, W
+def _render_case(s: dict, # variant ('separable' or 'dense'), B, N, H, W
                 mode: str, device: torch.device) -> Case:
     "Renderer forward + backward (L1 loss) for B poses of N shared points at H×W."
     B, N, H, W = s["B"], s["N"], s["H"], s["W"]
     if s["variant"] == "dense":
         need, have = 6 * 4 * B * N * H * W, _memory_available(device)   # autograd keeps a few (B, N, H, W) tensors
-        if need > have: raise Skip(f"dense needs about {need / 2**30:,.0f} GiB, {have / 2**30:,.0f} GiB available")
+        if need > have: raise _Skip(f"dense needs about {need / 2**30:,.0f} GiB, {have / 2**30:,.0f} GiB available")
     g = torch.Generator(device).manual_seed(0)
     points = (2 * torch.rand(N, 3, generator=g, device=device) - 1).requires_grad_()
     rotvec = random_rotvec(B, seed=g, device=device).requires_grad_()
@@ -395,7 +393,7 @@ def render_case(s: dict, # variant ('separable' or 'dense'), B, N, H, W
     return Case(step, B, "images", f"B={B} N={N:,} {H}×{W}", convolutions=False)
 
 # %% ../nbs/50_bench.ipynb #fa81ba38
-def gan_case(s: dict, # batch, critic_steps
+def _gan_case(s: dict, # batch, critic_steps
              mode: str, device: torch.device) -> Case:
     "A WGAN-GP generator iteration of the biogans DCGAN at 48×80: critic_steps critic steps + 1 generator step."
     B, n_critic = s["batch"], s["critic_steps"]
@@ -420,7 +418,7 @@ def gan_case(s: dict, # batch, critic_steps
     return Case(step, 1, "iterations", f"B={B} 2×48×80, {n_critic} critic steps",
                 note="compile: generator only" if mode == "compile" else "")
 
-def vae_case(s: dict, # variant (TileNet arch), batch, tile, channels
+def _vae_case(s: dict, # variant (TileNet arch), batch, tile, channels
              mode: str, device: torch.device) -> Case:
     "A training step of the tile VAE (Gaussian likelihood) on channels×tile×tile tiles."
     B, T, C = s["batch"], s["tile"], s["channels"]
@@ -437,7 +435,7 @@ def vae_case(s: dict, # variant (TileNet arch), batch, tile, channels
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return Case(step, B, "tiles", f"B={B} {C}×{T}×{T}")
 
-def ae3d_case(s: dict, # batch, size
+def _ae3d_case(s: dict, # batch, size
               mode: str, device: torch.device) -> Case:
     "A training step of the original Autoencoder3D on size³ boxes (MSE + L1 activity penalty)."
     B, S = s["batch"], s["size"]
@@ -452,7 +450,7 @@ def ae3d_case(s: dict, # batch, size
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return Case(step, B, "volumes", f"B={B} 1×{S}³", note=s.get("note", ""))
 
-def icell_case(s: dict, # batch, crop (Z, Y, X)
+def _icell_case(s: dict, # batch, crop (Z, Y, X)
                mode: str, device: torch.device) -> Case:
     "A training step of the Integrated Cell reference β-VAE on 3-channel crops."
     B, crop = s["batch"], list(s["crop"])
@@ -476,7 +474,7 @@ SYNTH_GENERATORS = {
     "tissue": lambda n: synth.tissue(n, seed=0),
 }
 
-def synth_case(s: dict, # variant (a SYNTH_GENERATORS key), n
+def _synth_case(s: dict, # variant (a SYNTH_GENERATORS key), n
                mode: str, device: torch.device) -> Case:
     "Generating n items with one of cellbook.synth's generators (CPU)."
     gen, n = SYNTH_GENERATORS[s["variant"]], s["n"]
@@ -499,7 +497,7 @@ def _write_io_files(kind: str, s: dict, root: Path):
         return lambda: MrcDataset(root, split=None), f"{s['n']} volumes 1×{s['size']}³"
     raise ValueError(f"unknown io variant {kind!r}, expected 'hdf5', 'tiff' or 'mrc'")
 
-def io_case(s: dict, # variant ('hdf5', 'tiff', 'mrc') and its sizes, batch
+def _io_case(s: dict, # variant ('hdf5', 'tiff', 'mrc') and its sizes, batch
             mode: str, device: torch.device) -> Case:
     "One pass over a dataset of small generated files through a DataLoader (one process, no cache)."
     tmp = tempfile.TemporaryDirectory(prefix="cellbook-bench-")
@@ -512,14 +510,14 @@ def io_case(s: dict, # variant ('hdf5', 'tiff', 'mrc') and its sizes, batch
 
 # %% ../nbs/50_bench.ipynb #3055751b
 PATHS = {
-    "render": HotPath(render_case, ("eager", "compile", "cuda_graph"), baseline="dense",
+    "render": HotPath(_render_case, ("eager", "compile", "cuda_graph"), baseline="dense",
                       about="renderer forward + backward, separable (cellbook.render.splat) vs dense (splat_dense)"),
-    "gan": HotPath(gan_case, MODES, about="WGAN-GP generator iteration of the biogans DCGAN at 48×80"),
-    "vae": HotPath(vae_case, MODES, about="tile VAE training step at 7×64×64"),
-    "ae3d": HotPath(ae3d_case, MODES, about="Autoencoder3D training step at 32³"),
-    "icell": HotPath(icell_case, MODES, about="Integrated Cell reference β-VAE training step"),
-    "synth": HotPath(synth_case, ("eager",), about="cellbook.synth generation rates (CPU)"),
-    "io": HotPath(io_case, ("eager",), about="HDF5 / TIFF / MRC reading through cellbook's datasets (CPU)"),
+    "gan": HotPath(_gan_case, MODES, about="WGAN-GP generator iteration of the biogans DCGAN at 48×80"),
+    "vae": HotPath(_vae_case, MODES, about="tile VAE training step at 7×64×64"),
+    "ae3d": HotPath(_ae3d_case, MODES, about="Autoencoder3D training step at 32³"),
+    "icell": HotPath(_icell_case, MODES, about="Integrated Cell reference β-VAE training step"),
+    "synth": HotPath(_synth_case, ("eager",), about="cellbook.synth generation rates (CPU)"),
+    "io": HotPath(_io_case, ("eager",), about="HDF5 / TIFF / MRC reading through cellbook's datasets (CPU)"),
 }
 
 _HOLLY = dict(B=32, N=230, H=128, W=128)
@@ -563,7 +561,7 @@ def _release(device: torch.device):
     if device.type == "cuda": torch.cuda.empty_cache()
 
 @dataclass
-class LiveCase:
+class _LiveCase:
     "A case that is built, warmed up and ready to time."
     case: Case
     step: Callable[[], object] # the step to time (the graph replay in mode 'cuda_graph')
@@ -587,14 +585,14 @@ def _split(setting: dict, warmup: int, repeats: int) -> tuple[dict, int, int]:
     s = dict(setting)
     return s, s.pop("warmup", warmup), s.pop("repeats", repeats)
 
-def open_case(path: str, # a PATHS key
+def _open_case(path: str, # a PATHS key
               setting: dict, # one setting of the path (variant, sizes, optional warmup/repeats/note)
               mode: str, # one of MODES
               device, # where to run
               warmup: int = 1, # default untimed steps
               quick: bool = False, # the quick suite (affects which modes are skipped)
               counts: dict | None = None, # eager counts of this setting, for modes that are not counted
-             ) -> tuple[dict, LiveCase | None]:
+             ) -> tuple[dict, _LiveCase | None]:
     "Build, count and warm up one (path, setting, mode): its record so far, and the live case (None if it cannot run)."
     device = torch.device(device)
     s, warmup, _ = _split(setting, warmup, 0)
@@ -607,7 +605,7 @@ def open_case(path: str, # a PATHS key
         torch.manual_seed(0)
         case = PATHS[path].build(s, mode, device)
         where = torch.device(case.device or device)
-        live = LiveCase(case, case.step, where, mode, times=[])
+        live = _LiveCase(case, case.step, where, mode, times=[])
         rec.update(shape=case.shape, unit=case.unit, items_per_step=case.items, note=case.note or None, warmup=warmup)
         if mode == "cuda_graph": live.step = cuda_graph(case.step, where)
         with PeakMemory(where) as mem:
@@ -619,14 +617,14 @@ def open_case(path: str, # a PATHS key
             live.counts = dict(flops=counts["flops"], bytes=counts["bytes"])
             rec.update(live.counts, counted_in=mode if counted else "eager", precision=math_precision(mode, where, case.convolutions))
         return rec, live
-    except Skip as e: rec.update(status="skipped", reason=str(e), **environment(device))
+    except _Skip as e: rec.update(status="skipped", reason=str(e), **environment(device))
     except Exception as e: rec.update(status="error", reason=_reason(e), **environment(device))
     if live is not None: live.close()
     _release(device)
     return rec, None
 
-def finish_case(rec: dict, # the record from open_case
-                live: LiveCase, # the case, timed
+def _finish_case(rec: dict, # the record from _open_case
+                live: _LiveCase, # the case, timed
                ) -> dict:
     "The record completed with the timing, throughput and utilisation of the case's timed calls."
     rec.update(timing_stats(live.times), **environment(live.where))
@@ -636,7 +634,7 @@ def finish_case(rec: dict, # the record from open_case
         rec.update(utilisation(live.counts["flops"], live.counts["bytes"], med, device_peaks(rec["device_name"]), rec["precision"]))
     return rec
 
-def _time_all(rec: dict, live: LiveCase, n: int) -> bool:
+def _time_all(rec: dict, live: _LiveCase, n: int) -> bool:
     "Time n calls; on an error mark the record and return False."
     try:
         for _ in range(n): live.time_one()
@@ -654,10 +652,10 @@ def run_case(path: str, # a PATHS key
              counts: dict | None = None, # eager counts of this setting, for modes that are not counted
             ) -> dict:
     "Build, count, time and measure one (path, setting, mode); return its record (status 'ok', 'skipped' or 'error')."
-    rec, live = open_case(path, setting, mode, device, warmup, quick, counts)
+    rec, live = _open_case(path, setting, mode, device, warmup, quick, counts)
     if live is None: return rec
     try:
-        if _time_all(rec, live, _split(setting, warmup, repeats)[2]): finish_case(rec, live)
+        if _time_all(rec, live, _split(setting, warmup, repeats)[2]): _finish_case(rec, live)
     finally: live.close()
     return rec
 
@@ -682,7 +680,7 @@ def run_setting(path: str, # a PATHS key
         return records
     lives = []
     for mode in modes:
-        rec, live = open_case(path, setting, mode, device, warmup, quick, counts)
+        rec, live = _open_case(path, setting, mode, device, warmup, quick, counts)
         records.append(rec); lives.append(live)
         if mode == "eager" and live is not None and live.counts: counts = live.counts
     try:
@@ -690,7 +688,7 @@ def run_setting(path: str, # a PATHS key
             for rec, live in zip(records, lives):
                 if live is not None and rec["status"] == "ok": _time_all(rec, live, 1)
         for rec, live in zip(records, lives):
-            if live is not None and rec["status"] == "ok": finish_case(rec, live)
+            if live is not None and rec["status"] == "ok": _finish_case(rec, live)
     finally:
         for live in lives:
             if live is not None: live.close()
@@ -712,7 +710,7 @@ def add_ratios(records: list[dict]) -> list[dict]:
             if ref: r["speedup_vs_baseline"], r["baseline"] = ref["median_s"] / r["median_s"], bl
     return records
 
-def loading_records(records: list[dict]) -> list[dict]:
+def _loading_records(records: list[dict]) -> list[dict]:
     "For each io read rate and the model path it feeds: the share of a step spent loading if not overlapped."
     out = []
     ok = [r for r in records if r.get("status") == "ok" and r.get("items_per_s")]
@@ -730,7 +728,7 @@ def loading_records(records: list[dict]) -> list[dict]:
                              f"({read['items_per_s']:.3g} read/s vs {best['items_per_s']:.3g} {best['unit']}/s in {best['mode']})"))
     return out
 
-def append_jsonl(path: Path, # a JSON-lines file (created if missing)
+def _append_jsonl(path: Path, # a JSON-lines file (created if missing)
                  records: list[dict]):
     "Append records to a JSON-lines file, atomically (never a partial file)."
     path = Path(path)
@@ -775,7 +773,7 @@ def run_suite(paths: list[str] | None = None, # PATHS keys (default: all)
     finally:
         torch.backends.cudnn.benchmark = old_benchmark
     add_ratios(records)
-    for r in loading_records(records): records.append(dict(r, run_id=run_id, quick=quick))
+    for r in _loading_records(records): records.append(dict(r, run_id=run_id, quick=quick))
     wall = time.perf_counter() - start
     summary = dict(path="suite", variant="wall", mode="-", status="ok", wall_s=wall, run_id=run_id, quick=quick, interleaved=interleave,
                    paths=paths, modes=modes, command=command, **environment(device))
@@ -796,7 +794,7 @@ def write_results(out: Path, # the results folder
     "Append the run to suite-<device>.jsonl and write its table to suite-<device>.md (both atomically)."
     out.mkdir(parents=True, exist_ok=True)
     jsonl, md = out / f"suite-{summary['device']}.jsonl", out / f"suite-{summary['device']}.md"
-    append_jsonl(jsonl, records + [summary])
+    _append_jsonl(jsonl, records + [summary])
     with atomic_write(md) as tmp: tmp.write_text(results_markdown(records, summary))
     return jsonl, md
 

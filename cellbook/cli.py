@@ -12,13 +12,12 @@ from pathlib import Path
 from . import __version__
 
 # %% auto #0
-__all__ = ['DATA_ERRORS', 'LIGHTNING_COMMANDS', 'FAMILY_MODULES', 'UsageError', 'make_parser', 'cellbook_classes', 'run_cli',
-           'main']
+__all__ = ['DATA_ERRORS', 'LIGHTNING_COMMANDS', 'FAMILY_MODULES', 'main']
 
 # %% ../nbs/40_cli.ipynb #4a2bee35
 DATA_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
 
-class UsageError(Exception):
+class _UsageError(Exception):
     "A mistake in how the command was called (exit code 2)."
 
 def _fail(message: str, code: int) -> int:
@@ -28,7 +27,7 @@ def _fail(message: str, code: int) -> int:
 # %% ../nbs/40_cli.ipynb #6171a761
 def _synth(args) -> int:
     from cellbook.synth import write_dataset, DATASETS
-    if args.name not in DATASETS: raise UsageError(f"unknown data set '{args.name}', expected one of {', '.join(DATASETS)}")
+    if args.name not in DATASETS: raise _UsageError(f"unknown data set '{args.name}', expected one of {', '.join(DATASETS)}")
     root = write_dataset(args.name, args.out, n=args.n, seed=args.seed)
     print(f"wrote {args.name} (n={args.n}, seed={args.seed}) to {root}")
     return 0
@@ -85,7 +84,7 @@ def _segment(args) -> int:
 
 def _render(args) -> int:
     from cellbook.holly import render_mesh
-    if (args.rotvec is None) == (args.euler is None): raise UsageError("give exactly one of --rotvec or --euler")
+    if (args.rotvec is None) == (args.euler is None): raise _UsageError("give exactly one of --rotvec or --euler")
     render_mesh(args.mesh, rotvec=args.rotvec, euler=args.euler, sigma=args.sigma, size=tuple(args.size), out=args.out)
     print(f"wrote {args.out}")
     return 0
@@ -143,9 +142,9 @@ def _add_family_commands(sub):
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message): raise UsageError(message)  # one line, exit code 2, no usage dump
+    def error(self, message): raise _UsageError(message)  # one line, exit code 2, no usage dump
 
-def make_parser() -> argparse.ArgumentParser:
+def _make_parser() -> argparse.ArgumentParser:
     "The argument parser of the `cellbook` command (without the Lightning subcommands)."
     p = _Parser(prog="cellbook", description="Generative and representation learning on cell microscopy.")
     p.add_argument("--version", action="version", version=f"cellbook {__version__}")
@@ -171,15 +170,15 @@ def make_parser() -> argparse.ArgumentParser:
 # %% ../nbs/40_cli.ipynb #1ac9489f
 FAMILY_MODULES = ("cellbook.data", "cellbook.train", "cellbook.gan", "cellbook.vae", "cellbook.ae3d", "cellbook.holly", "cellbook.icell")
 
-def cellbook_classes(kind: str) -> dict[str, type]:
+def _cellbook_classes(kind: str) -> dict[str, type]:
     "The cellbook LightningModules (`kind='model'`) or LightningDataModules (`kind='data'`) by class name."
     import importlib, importlib.util
     import lightning.pytorch as pl
-    from cellbook.train import cellbook_subclasses
+    from cellbook.train import _cellbook_subclasses
     for m in FAMILY_MODULES:
         if importlib.util.find_spec(m) is not None: importlib.import_module(m)
     base = {"model": pl.LightningModule, "data": pl.LightningDataModule}[kind]
-    return {c.__name__: c for c in cellbook_subclasses(base) if not c.__name__.startswith("_")}
+    return {c.__name__: c for c in _cellbook_subclasses(base) if not c.__name__.startswith("_")}
 
 def _option_value(argv: list[str], flag: str) -> str | None:
     for i, a in enumerate(argv):
@@ -191,11 +190,11 @@ def _check_names(argv: list[str]):
     for flag, kind in (("--model", "model"), ("--data", "data")):
         name = _option_value(argv, flag)
         if name is None or "." in name or name.startswith("{"): continue  # dotted import paths and inline dicts go to LightningCLI
-        known = cellbook_classes(kind)
-        if name not in known: raise UsageError(f"unknown {kind} '{name}', expected one of: {', '.join(sorted(known))}")
+        known = _cellbook_classes(kind)
+        if name not in known: raise _UsageError(f"unknown {kind} '{name}', expected one of: {', '.join(sorted(known))}")
 
-def run_cli(argv: list[str]) -> int:
-    "Run `cellbook fit|validate|test|predict ...` through `CellbookCLI`; usage errors become `UsageError`."
+def _run_cli(argv: list[str]) -> int:
+    "Run `cellbook fit|validate|test|predict ...` through `CellbookCLI`; usage errors become `_UsageError`."
     from argparse import ArgumentError
     from cellbook.train import CellbookCLI
     _check_names(argv)
@@ -203,11 +202,11 @@ def run_cli(argv: list[str]) -> int:
     try: CellbookCLI(args=argv, parser_kwargs={"exit_on_error": False})
     except ArgumentError as e:
         lines = [l.strip() for l in str(e).splitlines() if l.strip()]
-        raise UsageError(" ".join(lines[:3])) from e
+        raise _UsageError(" ".join(lines[:3])) from e
     finally: sys.argv = saved
     return 0
 
-def _run_lightning(argv: list[str]) -> int: return run_cli(argv)
+def _run_lightning(argv: list[str]) -> int: return _run_cli(argv)
 
 def main(argv: list[str] | None = None) -> int:
     "Run the `cellbook` command with `argv` (default: the process arguments); return the exit code."
@@ -216,10 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     if debug: argv.remove("--debug")
     try:
         if argv and argv[0] in LIGHTNING_COMMANDS: return _run_lightning(argv)
-        args = make_parser().parse_args(argv)
-        if args.command is None: make_parser().print_help(); return 2
+        args = _make_parser().parse_args(argv)
+        if args.command is None: _make_parser().print_help(); return 2
         return args.func(args)
-    except UsageError as e:
+    except _UsageError as e:
         if debug: raise
         return _fail(str(e), 2)
     except DATA_ERRORS as e:

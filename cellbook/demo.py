@@ -23,12 +23,11 @@ from .io import read_tiff, read_points, read_fits
 from .viz import HtmlReport, points_figure
 
 # %% auto #0
-__all__ = ['DEMO_SIZES', 'DEMO_SECTIONS', 'DemoContext', 'demo_data', 'demo_biogans', 'demo_holly', 'demo_vae', 'demo_ae3d',
-           'run_demo']
+__all__ = ['DEMO_SIZES', 'DEMO_SECTIONS', 'run_demo']
 
 # %% ../nbs/41_demo.ipynb #f4956623
 @dataclass
-class DemoContext:
+class _DemoContext:
     "What a demo section gets: where to write, the seed, whether to use the smallest sizes, and the report."
     out: Path
     seed: int = 0
@@ -70,7 +69,7 @@ def _data_picture(name: str, root: Path):
         return image_grid(x), "one tissue image, one tile per channel: " + ", ".join(t.channel_names or ())
     return None, None
 
-def demo_data(ctx: DemoContext):
+def _demo_data(ctx: _DemoContext):
     "Generate each embedded data set, inspect it, and show a few items."
     rep = ctx.report.heading("Embedded synthetic data")
     rep.text("Each generator writes its seed system's own file format; every data set is read back and checked like `cellbook inspect` does.")
@@ -90,7 +89,7 @@ def demo_data(ctx: DemoContext):
     rep.table(rows, caption="generated data sets, read back with cellbook inspect")
 
 # %% ../nbs/41_demo.ipynb #2831c3ae
-def demo_biogans(ctx: DemoContext):
+def _demo_biogans(ctx: _DemoContext):
     "Train a small star-shaped WGAN-GP on lin_like; show samples and an interpolation movie."
     from cellbook.data import LinDataModule
     from cellbook.gan import ConditionalGANModule
@@ -117,7 +116,7 @@ def demo_biogans(ctx: DemoContext):
     ctx.metric("biogans", "optimiser steps", steps); ctx.metric("biogans", "training seconds", round(seconds, 1))
 
 # %% ../nbs/41_demo.ipynb #e7921e06
-def demo_holly(ctx: DemoContext):
+def _demo_holly(ctx: _DemoContext):
     "Train HOLLy briefly on simulated views of a ring; show the learned points over the truth."
     from cellbook.holly import Holly, HollySimDataModule, align_points, points_animation
     from cellbook.train import make_trainer
@@ -139,7 +138,7 @@ def demo_holly(ctx: DemoContext):
     ctx.metric("holly", "training seconds", round(seconds, 1))
 
 # %% ../nbs/41_demo.ipynb #41c3d7cd
-def demo_vae(ctx: DemoContext):
+def _demo_vae(ctx: _DemoContext):
     "Train the tile VAE briefly on tissue images; show a stitched held-out reconstruction and the error ratio."
     from cellbook.data import TissueDataModule
     from cellbook.synth import write_tissue
@@ -166,7 +165,7 @@ def demo_vae(ctx: DemoContext):
     rep.table(ev.round(4).reset_index().to_dict("records"), caption="held-out reconstruction error per channel against the per-channel mean baseline")
     ctx.metric("vae", "baseline / model held-out MSE", round(ratio, 2)); ctx.metric("vae", "training seconds", round(seconds, 1))
 
-def demo_ae3d(ctx: DemoContext):
+def _demo_ae3d(ctx: _DemoContext):
     "Cluster the subtomograms of the data section with Autoencoder3D; show decoded cluster centres and the ARI."
     import json
     from cellbook.ae3d import cluster_subvolumes, mosaic_figure, isosurface_figure
@@ -191,8 +190,8 @@ def demo_ae3d(ctx: DemoContext):
     ctx.metric("ae3d", "adjusted Rand index", round(float(m["ari"]), 3)); ctx.metric("ae3d", "seconds", round(seconds, 1))
 
 # %% ../nbs/41_demo.ipynb #506e6110
-DEMO_SECTIONS: list[tuple[str, Callable[[DemoContext], None]]] = [("data", demo_data), ("biogans", demo_biogans), ("holly", demo_holly),
-                                                                  ("vae", demo_vae), ("ae3d", demo_ae3d)]
+DEMO_SECTIONS: list[tuple[str, Callable[[_DemoContext], None]]] = [("data", _demo_data), ("biogans", _demo_biogans), ("holly", _demo_holly),
+                                                                  ("vae", _demo_vae), ("ae3d", _demo_ae3d)]
 
 def run_demo(out="cellbook-demo", # output folder (created; existing files are replaced)
              seed: int = 0, # random seed for data and training
@@ -201,7 +200,7 @@ def run_demo(out="cellbook-demo", # output folder (created; existing files are r
             ) -> Path:
     "Run the demo sections in order with a progress bar; write and return `out/index.html`."
     seed_everything(seed)
-    ctx = DemoContext(Path(out), seed=seed, quick=quick)
+    ctx = _DemoContext(Path(out), seed=seed, quick=quick)
     ctx.out.mkdir(parents=True, exist_ok=True)
     todo = [(n, f) for n, f in DEMO_SECTIONS if sections is None or n in sections]
     if sections is not None and len(todo) != len(sections):

@@ -13,8 +13,8 @@ from pathlib import Path
 from .core import atomic_write, check_file
 
 # %% auto #0
-__all__ = ['CHROMIUM_NAMES', 'INSTALL_HINT', 'find_chromium', 'Chromium', 'render_html', 'plotly_route', 'check_page',
-           'check_notebooks', 'page_problems']
+__all__ = ['CHROMIUM_NAMES', 'INSTALL_HINT', 'find_chromium', 'Chromium', 'render_html', 'check_page', 'check_notebooks',
+           'page_problems']
 
 # %% ../nbs/90_docs_check.ipynb #f7901b21
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -133,7 +133,7 @@ def render_html(notebook, # a .ipynb file with saved outputs
     return out
 
 # %% ../nbs/90_docs_check.ipynb #63c00fdd
-def plotly_route() -> tuple[str, Path]:
+def _plotly_route() -> tuple[str, Path]:
     "The default route: the CDN's plotly.js URL of the bundled version -> the `plotly.min.js` of the plotly package."
     import plotly
     bundle = Path(plotly.__file__).parent/"package_data"/"plotly.min.js"
@@ -174,7 +174,7 @@ def _exception_text(details: dict) -> str:
 
 def check_page(html_path, # an HTML page (a file)
                browser: Chromium | None = None, # a running Chromium (default: start one for this page)
-               routes: dict | None = None, # URL regex -> local file served for it (default: `dict([plotly_route()])`)
+               routes: dict | None = None, # URL regex -> local file served for it (default: `dict([_plotly_route()])`)
                timeout: float = 30, # seconds to wait for the figures to draw
                animate: bool = True, # play the first frames of every animated figure
                screenshot=None, # save a PNG of the whole page here (for a look by eye)
@@ -183,7 +183,7 @@ def check_page(html_path, # an HTML page (a file)
     html_path = check_file(html_path, "page").resolve()
     if browser is None:
         with Chromium() as b: return check_page(html_path, b, routes, timeout, animate, screenshot)
-    routes = {re.compile(k): Path(v) for k, v in (dict([plotly_route()]) if routes is None else routes).items()}
+    routes = {re.compile(k): Path(v) for k, v in (dict([_plotly_route()]) if routes is None else routes).items()}
     js_errors, failed = [], []
     def on_event(cdp, e):
         m, p = e["method"], e.get("params", {})

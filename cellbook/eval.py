@@ -24,10 +24,9 @@ from .gan import DCGANCritic, clip_critic, critic_loss, default_optimizer, load_
 
 # %% auto #0
 __all__ = ['C2ST_KINDS', 'RECONSTRUCTION_MODES', 'read_class_images', 'lin_half', 'half_splits', 'ClassGenerator',
-           'check_generator_size', 'generator_sampler', 'c2st_critic', 'frozen', 'train_critic', 'score_critic',
-           'global_seed', 'c2st', 'binomial_p_value', 'accuracy_c2st', 'c2st_frame', 'mean_std_table',
-           'nll_standard_normal', 'median_mad', 'nearest_neighbours', 'per_image_mse', 'optimise_latents',
-           'reconstruct', 'run_c2st', 'real_vs_real', 'run_reconstruction']
+           'check_generator_size', 'generator_sampler', 'c2st_critic', 'c2st', 'binomial_p_value', 'accuracy_c2st',
+           'c2st_frame', 'mean_std_table', 'nll_standard_normal', 'median_mad', 'nearest_neighbours',
+           'optimise_latents', 'reconstruct', 'run_c2st', 'real_vs_real', 'run_reconstruction']
 
 # %% ../nbs/20_eval.ipynb #0a867821
 def read_class_images(root, # a class-folder root, root/<Class>/*.png
@@ -143,7 +142,7 @@ def c2st_critic(kind: str = "wgangp", # 'gan', 'wgan' or 'wgangp' (no batch norm
     return DCGANCritic(size=tuple(shape[1:]), nc=shape[0], ndf=ndf, batch_norm=_check_kind(kind) != "wgangp")
 
 @contextlib.contextmanager
-def frozen(module: nn.Module):
+def _frozen(module: nn.Module):
     "Within the block: `module` in eval mode with no parameter gradients; both restored afterwards."
     flags, training = [p.requires_grad for p in module.parameters()], module.training
     module.eval().requires_grad_(False)
@@ -153,7 +152,7 @@ def frozen(module: nn.Module):
         for p, f in zip(module.parameters(), flags): p.requires_grad_(f)
 
 # %% ../nbs/20_eval.ipynb #315a4c33
-def train_critic(critic: nn.Module, # a fresh critic (trained in place)
+def _train_critic(critic: nn.Module, # a fresh critic (trained in place)
                  real: torch.Tensor, # (N, C, H, W) real images in [-1, 1] (the first half)
                  other, # (M, C, H, W) real images (flipped too), or a sampler `(n, generator) -> images`
                  kind: str = "wgangp", # 'gan', 'wgan' or 'wgangp'
@@ -176,7 +175,7 @@ def train_critic(critic: nn.Module, # a fresh critic (trained in place)
         if kind == "wgan": clip_critic(critic, 0.01)
     return critic
 
-def score_critic(critic: nn.Module, # a trained C2ST critic
+def _score_critic(critic: nn.Module, # a trained C2ST critic
                  real: torch.Tensor, # (N, C, H, W) real images in [-1, 1] (the second half)
                  other, # (M, C, H, W) real images (flipped too), or a sampler `(n, generator) -> images`
                  kind: str = "wgangp", # the loss the critic was trained with
@@ -190,7 +189,7 @@ def score_critic(critic: nn.Module, # a trained C2ST critic
     kind, g = _check_kind(kind), make_generator(generator)
     others, flip = _Stream(other, g, flips), RandomFlips() if flips else None
     total = 0.0
-    with frozen(critic):
+    with _frozen(critic):
         critic.train()   # the same function as in training (batch statistics for batch norm), weights frozen
         for _ in range(n_passes):
             for idx in torch.randperm(len(real), generator=g).split(batch_size):
@@ -211,7 +210,7 @@ def _check_halves(labels, batch_size: int, name, what: str):
                               f"{batch_size}; expected at least {2 * batch_size} images (or a smaller batch_size)")
 
 @contextlib.contextmanager
-def global_seed(seed: int, # the seed for torch's global generators within the block
+def _global_seed(seed: int, # the seed for torch's global generators within the block
                 device=None, # a CUDA device whose generator is forked too
                ):
     "Within the block torch's global generators are seeded (for code that draws from them); their state is restored after."
@@ -259,10 +258,10 @@ def c2st(real: torch.Tensor, # (N, C, H, W) real images in [-1, 1], split in hal
     scores = []
     for i in tqdm(range(n_splits), desc=f"C2ST splits ({kind})", disable=not progress):
         (train, test), (otrain, otest) = splits[i], other_splits[i]
-        with global_seed(seed * 1_000_003 + i, device):   # the critic's initialisation, and the losses' own draws (e.g. GP's ε)
+        with _global_seed(seed * 1_000_003 + i, device):   # the critic's initialisation, and the losses' own draws (e.g. GP's ε)
             critic, g = make_critic().to(device), make_generator(seed * 1_000_003 + i)
-            train_critic(critic, real[train], other[otrain] if other_is_real else other, kind, n_iter, batch_size, gp_weight, g, flips, progress, lr)
-            scores.append(score_critic(critic, real[test], other[otest] if other_is_real else other, kind, n_passes, batch_size, gp_weight, g, flips))
+            _train_critic(critic, real[train], other[otrain] if other_is_real else other, kind, n_iter, batch_size, gp_weight, g, flips, progress, lr)
+            scores.append(_score_critic(critic, real[test], other[otest] if other_is_real else other, kind, n_passes, batch_size, gp_weight, g, flips))
     return np.array(scores)
 
 # %% ../nbs/20_eval.ipynb #c7351323
@@ -355,7 +354,7 @@ def nearest_neighbours(queries: torch.Tensor, # (B, ...) query images
     return rmse, index
 
 # %% ../nbs/20_eval.ipynb #01efca78
-def per_image_mse(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def _per_image_mse(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     "Mean squared error per item of two batches, (B,)."
     return (x - y).pow(2).flatten(1).mean(1)
 
@@ -375,13 +374,13 @@ def optimise_latents(netG: nn.Module, # a generator z (B, nz) -> (B, C, H, W)
     def full(): return torch.cat([head, part, tail], 1)
     def closure():
         opt.zero_grad()
-        loss = per_image_mse(netG(full())[:, channels], targets[:, channels]).sum()
+        loss = _per_image_mse(netG(full())[:, channels], targets[:, channels]).sum()
         loss.backward()
         return loss
-    with frozen(netG), torch.enable_grad():
+    with _frozen(netG), torch.enable_grad():
         for _ in range(n_steps): opt.step(closure)
         z = full().detach()
-        with torch.no_grad(): mse = per_image_mse(netG(z)[:, channels], targets[:, channels])
+        with torch.no_grad(): mse = _per_image_mse(netG(z)[:, channels], targets[:, channels])
     return z, mse
 
 # %% ../nbs/20_eval.ipynb #22fb6eda
@@ -411,13 +410,13 @@ def reconstruct(netG: nn.Module, # an (unconditional or class-restricted) genera
             k = netG.nz_red
             z, _ = optimise_latents(netG, targets, z0, slice(0, k), slice(0, 1), n_steps, lr)
             z, _ = optimise_latents(netG, targets, z, slice(k, None), slice(1, None), n_steps, lr)
-        with frozen(netG), torch.no_grad(): mse = per_image_mse(netG(z), targets)
+        with _frozen(netG), torch.no_grad(): mse = _per_image_mse(netG(z), targets)
         if best_z is None: best_z, best_mse, z_init = z, mse, z0
         else:
             better = mse < best_mse
             best_z, best_mse = torch.where(better[:, None], z, best_z), torch.where(better, mse, best_mse)
             z_init = torch.where(better[:, None], z0, z_init)
-    with frozen(netG), torch.no_grad(): images = netG(best_z)
+    with _frozen(netG), torch.no_grad(): images = netG(best_z)
     return {"z": best_z, "images": images, "mse": best_mse, "rmse": best_mse.sqrt() / 2,
             "nll": nll_standard_normal(best_z), "nll_init": nll_standard_normal(z_init)}
 

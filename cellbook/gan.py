@@ -24,15 +24,15 @@ from .train import AdversarialModule, CriticSchedule, ResumableDataLoader
 from lightning.pytorch.utilities import rank_zero_warn
 
 # %% auto #0
-__all__ = ['LOSSES', 'JOINT_GENERATORS', 'CONDITIONAL_GENERATORS', 'check_size', 'dcgan_layout', 'generator_widths', 'dcgan_init',
-           'DCGANGenerator', 'count_parameters', 'DCGANCritic', 'StarCritic', 'red_count', 'SeparableGenerator',
-           'StarGenerator', 'red_green_dependence', 'IndependentGenerator', 'MultichannelGenerator', 'check_loss_kind',
-           'gradient_penalty', 'critic_loss', 'generator_loss', 'default_optimizer', 'default_critic_steps',
-           'clip_critic', 'build_generator', 'load_generator', 'biogans_data', 'check_image_sizes', 'check_gan_data',
-           'nearest_neighbour_composites', 'CompositeLinDataModule', 'sample_grid', 'GANModule', 'ConditionalGANModule']
+__all__ = ['LOSSES', 'JOINT_GENERATORS', 'CONDITIONAL_GENERATORS', 'dcgan_layout', 'generator_widths', 'dcgan_init',
+           'DCGANGenerator', 'count_parameters', 'DCGANCritic', 'StarCritic', 'SeparableGenerator', 'StarGenerator',
+           'red_green_dependence', 'IndependentGenerator', 'MultichannelGenerator', 'gradient_penalty', 'critic_loss',
+           'generator_loss', 'default_optimizer', 'default_critic_steps', 'clip_critic', 'build_generator',
+           'load_generator', 'biogans_data', 'nearest_neighbour_composites', 'CompositeLinDataModule', 'sample_grid',
+           'GANModule', 'ConditionalGANModule']
 
 # %% ../nbs/10_gan.ipynb #94b6c2e8
-def check_size(size) -> tuple[int, int]:
+def _check_size(size) -> tuple[int, int]:
     "`size` as a tuple `(H, W)` of positive ints."
     try: h, w = (int(s) for s in size)
     except (TypeError, ValueError): raise ValueError(f"size must be (H, W), got {size!r}") from None
@@ -42,7 +42,7 @@ def check_size(size) -> tuple[int, int]:
 def dcgan_layout(size, # (H, W) of the images
                 ) -> tuple[tuple[int, int], int]:
     "The first kernel `(h0, w0)` and the number of stride-2 layers: halve `(H, W)` until either side is <= 4."
-    H, W = h, w = check_size(size)
+    H, W = h, w = _check_size(size)
     n = 0
     while h > 4 and w > 4:
         if h % 2 or w % 2:
@@ -84,7 +84,7 @@ class DCGANGenerator(nn.Module):
                  nc: int = 2, # output channels
                 ):
         super().__init__()
-        self.size, self.nz, self.nc = check_size(size), int(nz), int(nc)
+        self.size, self.nz, self.nc = _check_size(size), int(nz), int(nc)
         k0, widths = generator_widths(self.size, ngf, nc)
         layers = [nn.ConvTranspose2d(nz, widths[0], k0, 1, 0, bias=False)]
         for a, b in zip(widths[:-1], widths[1:]):
@@ -125,7 +125,7 @@ class DCGANCritic(nn.Module):
                  batch_norm: bool = True, # batch norm on the pyramid layers (off for WGAN-GP)
                 ):
         super().__init__()
-        self.size, self.nc, self.ndf, self.batch_norm = check_size(size), int(nc), int(ndf), bool(batch_norm)
+        self.size, self.nc, self.ndf, self.batch_norm = _check_size(size), int(nc), int(ndf), bool(batch_norm)
         self.main = _critic_layers(self.size, self.nc, self.ndf, self.batch_norm)
 
     def forward(self, x): return self.main(x).reshape(len(x))
@@ -139,7 +139,7 @@ class StarCritic(nn.Module):
                  batch_norm: bool = True, # batch norm on the pyramid layers (off for WGAN-GP)
                 ):
         super().__init__()
-        self.n_classes, self.size, self.nc, self.ndf, self.batch_norm = int(n_classes), check_size(size), int(nc), int(ndf), bool(batch_norm)
+        self.n_classes, self.size, self.nc, self.ndf, self.batch_norm = int(n_classes), _check_size(size), int(nc), int(ndf), bool(batch_norm)
         self.critics = nn.ModuleList([DCGANCritic(size, nc, ndf, batch_norm) for _ in range(self.n_classes)])
 
     def forward(self, x):
@@ -157,7 +157,7 @@ def _check_class(i_class, n_classes: int):
         raise ValueError(f"i_class must be an int in 0..{n_classes - 1}, got {i_class!r}")
 
 # %% ../nbs/10_gan.ipynb #e4106722
-def red_count(n: int, # channels (or latent dims)
+def _red_count(n: int, # channels (or latent dims)
               red_portion: float, # share of the red stream
              ) -> int:
     "How many of `n` channels (or latent dimensions) belong to the red stream: ⌊n · red_portion⌋."
@@ -168,11 +168,11 @@ class _RedGreen(nn.Module):
     def __init__(self, n_towers: int, size, nz: int, ngf: int, nc: int, red_portion: float):
         super().__init__()
         if not 0 < red_portion < 1: raise ValueError(f"red_portion must be in (0, 1), got {red_portion}")
-        self.size, self.nz, self.red_portion, self.n_towers = check_size(size), int(nz), float(red_portion), int(n_towers)
+        self.size, self.nz, self.red_portion, self.n_towers = _check_size(size), int(nz), float(red_portion), int(n_towers)
         k0, widths = generator_widths(self.size, ngf, nc)
-        red = [red_count(w, red_portion) for w in widths]
+        red = [_red_count(w, red_portion) for w in widths]
         green = [w - r for w, r in zip(widths, red)]
-        self.nz_red = red_count(nz, red_portion)
+        self.nz_red = _red_count(nz, red_portion)
         if min(red) < 1 or min(green) < 1 or not 0 < self.nz_red < nz:
             raise ValueError(f"red_portion {red_portion} splits the layers {widths} into red {red} and green {green} channels "
                              f"and nz={nz} into {self.nz_red} red dims; expected at least one red and one green channel everywhere")
@@ -297,7 +297,7 @@ class IndependentGenerator(nn.Module):
                  red_portion: float = 0.5, # red share of the separable generators
                 ):
         super().__init__()
-        self.n_classes, self.size, self.nz, self.nc, self.separable = int(n_classes), check_size(size), int(nz), 2, bool(separable)
+        self.n_classes, self.size, self.nz, self.nc, self.separable = int(n_classes), _check_size(size), int(nz), 2, bool(separable)
         make = (lambda: SeparableGenerator(size, nz, ngf, 2, red_portion)) if separable else (lambda: DCGANGenerator(size, nz, ngf, 2))
         self.generators = nn.ModuleList([make() for _ in range(self.n_classes)])
         if separable: self.nz_red = self.generators[0].nz_red
@@ -319,7 +319,7 @@ class MultichannelGenerator(nn.Module):
                  red_portion: float = 0.143, # separable: 1 of 7 output channels and 50 of 350 latent dims are red
                 ):
         super().__init__()
-        self.n_classes, self.size, self.nz, self.nc, self.separable = int(n_classes), check_size(size), int(nz), 2, bool(separable)
+        self.n_classes, self.size, self.nz, self.nc, self.separable = int(n_classes), _check_size(size), int(nz), 2, bool(separable)
         channels = self.n_classes + 1
         if separable:
             self.net = SeparableGenerator(size, nz, ngf, channels, red_portion)
@@ -344,7 +344,7 @@ class MultichannelGenerator(nn.Module):
 # %% ../nbs/10_gan.ipynb #e33add69
 LOSSES = ("gan", "wgan", "wgangp")
 
-def check_loss_kind(kind: str) -> str:
+def _check_loss_kind(kind: str) -> str:
     "`kind` if it is one of 'gan', 'wgan', 'wgangp'."
     if kind not in LOSSES: raise ValueError(f"loss must be one of {LOSSES}, got {kind!r}")
     return kind
@@ -372,7 +372,7 @@ def critic_loss(kind: str, # 'gan', 'wgan' or 'wgangp'
                 gp_weight: float = 10.0, # λ of the gradient penalty ('wgangp')
                ) -> torch.Tensor:
     "The scalar the critic minimises (for 'wgangp' including the gradient penalty)."
-    check_loss_kind(kind)
+    _check_loss_kind(kind)
     fake = fake.detach()
     if kind == "gan":
         sr, sf = critic(real), critic(fake)
@@ -394,7 +394,7 @@ def generator_loss(kind: str, # 'gan', 'wgan' or 'wgangp'
                   ) -> torch.Tensor:
     "The scalar the generator minimises: BCE(D(fake) → 1) (non-saturating GAN) or mean D(fake) (WGAN, WGAN-GP)."
     s = critic(fake)
-    if check_loss_kind(kind) == "gan": return F.binary_cross_entropy_with_logits(s, torch.ones_like(s))
+    if _check_loss_kind(kind) == "gan": return F.binary_cross_entropy_with_logits(s, torch.ones_like(s))
     return s.mean()
 
 def default_optimizer(kind: str, # 'gan', 'wgan' or 'wgangp'
@@ -402,13 +402,13 @@ def default_optimizer(kind: str, # 'gan', 'wgan' or 'wgangp'
                       lr: float | None = None, # override the learning rate
                      ) -> torch.optim.Optimizer:
     "biogans' optimiser: Adam 2e-4 β (0.5, 0.999) ('gan'), RMSprop 5e-5 ('wgan'), Adam 1e-4 β (0, 0.9) ('wgangp')."
-    if check_loss_kind(kind) == "gan": return torch.optim.Adam(params, lr=lr or 2e-4, betas=(0.5, 0.999))
+    if _check_loss_kind(kind) == "gan": return torch.optim.Adam(params, lr=lr or 2e-4, betas=(0.5, 0.999))
     if kind == "wgan": return torch.optim.RMSprop(params, lr=lr or 5e-5)
     return torch.optim.Adam(params, lr=lr or 1e-4, betas=(0.0, 0.9))
 
 def default_critic_steps(kind: str):
     "Critic steps per generator step: 1 ('gan'), `CriticSchedule(5, warmup=25, every=500, long=100)` ('wgan'), 5 ('wgangp')."
-    if check_loss_kind(kind) == "gan": return 1
+    if _check_loss_kind(kind) == "gan": return 1
     if kind == "wgan": return CriticSchedule(n=5, warmup=25, every=500, long=100)
     return 5
 
@@ -475,7 +475,7 @@ def biogans_data(root: str | None = None, # LIN folder (root/train/<Class>/*.png
     if composite: return CompositeLinDataModule(root, batch_size=batch_size, **kwargs)
     return LinDataModule(root, batch_size=batch_size, per_class=conditional, flips=True, symmetric=True, **kwargs)
 
-def check_image_sizes(files: Sequence, # image files (PNG, TIFF...: anything PIL opens)
+def _check_image_sizes(files: Sequence, # image files (PNG, TIFF...: anything PIL opens)
                       size=None, # the size (H, W) they must have (e.g. the model's); None: that of the first file
                      ) -> tuple[int, int]:
     "The common size (H, W) of image files, read from their headers; ValueError naming the first file that differs."
@@ -491,7 +491,7 @@ def check_image_sizes(files: Sequence, # image files (PNG, TIFF...: anything PIL
     if first is None: raise ValueError("no image files to check")
     return common
 
-def check_gan_data(dm: LinDataModule, # the data module (set up)
+def _check_gan_data(dm: LinDataModule, # the data module (set up)
                    size, # the model's (H, W)
                    per_class: bool, # the model needs per-class stacked batches
                    n_classes: int | None = None, # the model's number of classes
@@ -511,7 +511,7 @@ def check_gan_data(dm: LinDataModule, # the data module (set up)
     ds = dm.train_set
     if n_classes is not None and len(ds.classes) != n_classes:
         raise bad_input(dm.data_root, f"has {len(ds.classes)} classes {ds.classes}, expected n_classes={n_classes} (set --model.n_classes)")
-    check_image_sizes(ds.files, size)
+    _check_image_sizes(ds.files, size)
     if per_class:
         counts = ds.class_counts()
         small = [c for c, k in counts.items() if k < h.batch_size]
@@ -572,7 +572,7 @@ class CompositeLinDataModule(LinDataModule):
         super().setup(stage)
         if self.composites is not None: return
         ds = self.train_set
-        check_image_sizes(ds.files)
+        _check_image_sizes(ds.files)
         images = torch.stack([ds.image(i) for i in range(len(ds))])
         comp = nearest_neighbour_composites(images, ds.labels, len(ds.classes), self.hparams.k, self.hparams.seed)
         self.composites = _Composites(comp, ds.labels, ds.ids, ds.classes)
@@ -604,7 +604,7 @@ class _GANBase(AdversarialModule):
     "Shared logic of the biogans training modules (losses, optimisers, pictures, data checks)."
     conditional = False
     def __init__(self, loss: str, gp_weight: float, lr: float | None, critic_steps, **kwargs):
-        check_loss_kind(loss)
+        _check_loss_kind(loss)
         kwargs.setdefault("clip_weights", 0.01 if loss == "wgan" else None)
         super().__init__(critic_steps=default_critic_steps(loss) if critic_steps is None else critic_steps, **kwargs)
         self.loss_kind, self.gp_weight, self.lr = loss, gp_weight, lr
@@ -670,7 +670,7 @@ class GANModule(_GANBase):
         super().__init__(loss, gp_weight, lr, critic_steps, **kwargs)
         if generator not in JOINT_GENERATORS: raise ValueError(f"generator must be one of {JOINT_GENERATORS}, got {generator!r} "
                                                                "(conditional generators train with ConditionalGANModule)")
-        self.size = check_size(size)
+        self.size = _check_size(size)
         self.netG = build_generator(generator, self.size, nz, ngf, nc, red_portion)
         bn = loss != "wgangp" if critic_batch_norm is None else critic_batch_norm
         self.netD = DCGANCritic(self.size, nc, ndf, bn)
@@ -685,7 +685,7 @@ class GANModule(_GANBase):
 
     def fake_images(self, n: int): return self.netG(self._noise(n))
 
-    def check_data(self, dm): check_gan_data(dm, self.size, per_class=False)
+    def check_data(self, dm): _check_gan_data(dm, self.size, per_class=False)
 
     def progress_images(self): return {"samples": sample_grid(self.netG(self.fixed_z), ncol=8)}
 
@@ -711,7 +711,7 @@ class ConditionalGANModule(_GANBase):
         super().__init__(loss, gp_weight, lr, critic_steps, **kwargs)
         if generator not in CONDITIONAL_GENERATORS: raise ValueError(f"generator must be one of {CONDITIONAL_GENERATORS}, got {generator!r} "
                                                                      "(joint generators train with GANModule)")
-        self.size, self.n_classes, self.multichannel = check_size(size), int(n_classes), generator.startswith("multichannel")
+        self.size, self.n_classes, self.multichannel = _check_size(size), int(n_classes), generator.startswith("multichannel")
         self.netG = build_generator(generator, self.size, nz, ngf, 2, red_portion, self.n_classes)
         bn = loss != "wgangp" if critic_batch_norm is None else critic_batch_norm
         self.netD = DCGANCritic(self.size, 1 + self.n_classes, ndf, bn) if self.multichannel else StarCritic(self.n_classes, self.size, 2, ndf, bn)
@@ -730,6 +730,6 @@ class ConditionalGANModule(_GANBase):
         z = self._noise(n)
         return self.netG.multichannel(z) if self.multichannel else self.netG(z)
 
-    def check_data(self, dm): check_gan_data(dm, self.size, per_class=not self.multichannel, n_classes=self.n_classes, composite=self.multichannel)
+    def check_data(self, dm): _check_gan_data(dm, self.size, per_class=not self.multichannel, n_classes=self.n_classes, composite=self.multichannel)
 
     def progress_images(self): return {"samples": sample_grid(self.netG(self.fixed_z))}

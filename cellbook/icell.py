@@ -28,12 +28,12 @@ from .train import CellbookModule, AdversarialModule, CyclicalSchedule, WarmupSc
 __all__ = ['NORMALISATIONS', 'ICELL_TIFF_CHANNEL_COLUMNS', 'CHANNELS', 'ACTIVATIONS', 'OBJECTIVES', 'STAGES',
            'REFERENCE_CHANNELS', 'STRUCTURE_CHANNEL', 'CHANNEL_COLORS', 'center_crop', 'normalise_intensity',
            'write_icell_tiff', 'ICellTiffDataset', 'ICellCropDataModule', 'n_levels', 'ResBlock', 'ResEncoder',
-           'ResDecoder', 'one_hot', 'reparameterize', 'CondVAE', 'batch_mse', 'kl_normal', 'beta_vae_loss',
-           'beta_schedules', 'load_icell', 'ICellVAE', 'AAEEncoder', 'AAEDecoder', 'LatentDiscriminator',
-           'ImageDiscriminator', 'adversarial_ce', 'ICellAAEGAN', 'elbo_terms', 'kl_per_dimension', 'pearson_r', 'ssim',
-           'class_means', 'predict_structure', 'with_structure', 'sample_each_class', 'sample_reference',
-           'structure_prediction_scores', 'latent_traversal', 'structure_features', 'fit_structure_classifier',
-           'volume_figure', 'traversal_slider_figure', 'traversal_widget', 'sample_cells']
+           'ResDecoder', 'CondVAE', 'batch_mse', 'kl_normal', 'beta_vae_loss', 'beta_schedules', 'load_icell',
+           'ICellVAE', 'AAEEncoder', 'AAEDecoder', 'LatentDiscriminator', 'ImageDiscriminator', 'adversarial_ce',
+           'ICellAAEGAN', 'elbo_terms', 'kl_per_dimension', 'pearson_r', 'ssim', 'class_means', 'predict_structure',
+           'with_structure', 'sample_each_class', 'sample_reference', 'structure_prediction_scores', 'latent_traversal',
+           'structure_features', 'fit_structure_classifier', 'volume_figure', 'traversal_slider_figure',
+           'traversal_widget', 'sample_cells']
 
 # %% ../nbs/14_icell.ipynb #aaf8c09a
 def center_crop(x: torch.Tensor, # (..., *spatial) image or batch
@@ -313,11 +313,11 @@ class ResDecoder(nn.Module):
         return self.last(self.out(self.act(h)))
 
 # %% ../nbs/14_icell.ipynb #fc96d779
-def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
+def _one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
     "Float one-hot vectors of integer labels."
     return F.one_hot(labels.long(), n_classes).float()
 
-def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def _reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     "z = mu + sigma * eps (eps from `generator`, or the global generator)."
     eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype) if generator is not None else torch.randn_like(mu)
     return mu + torch.exp(0.5 * logvar) * eps
@@ -357,7 +357,7 @@ class CondVAE(nn.Module):
     def condition(self, label=None, code=None, device=None) -> torch.Tensor | None:
         "The conditioning vector: class one-hot and/or reference code."
         parts = []
-        if self.n_classes: parts.append(one_hot(label, self.n_classes).to(device))
+        if self.n_classes: parts.append(_one_hot(label, self.n_classes).to(device))
         if self.ref_code: parts.append(code.to(device))
         return torch.cat(parts, 1) if parts else None
 
@@ -376,7 +376,7 @@ class CondVAE(nn.Module):
     def forward(self, x, label=None, ref=None, code=None):
         "(reconstruction, mu, logvar): encode, sample, decode."
         mu, logvar = self.encode(x, label, ref, code)
-        return self.decode(reparameterize(mu, logvar), label, ref, code), mu, logvar
+        return self.decode(_reparameterize(mu, logvar), label, ref, code), mu, logvar
 
 # %% ../nbs/14_icell.ipynb #0ad70cf8
 def batch_mse(recon: torch.Tensor, x: torch.Tensor, per_channel: bool = False) -> torch.Tensor:
@@ -704,7 +704,7 @@ class ICellAAEGAN(_ICellBatch, AdversarialModule):
         xhat_d = self.dec(p.detach() if p is not None else None, ref.detach() if ref is not None else None, z.detach())
         real_cls = label if K else torch.ones(len(x), dtype=torch.long, device=x.device)
         shuffled = real_cls[torch.randperm(len(x), device=x.device)]
-        p_s = one_hot(shuffled, K) if K else None
+        p_s = _one_hot(shuffled, K) if K else None
         r_s = torch.randn_like(ref) if ref is not None else None
         xs = self.dec(p_s, r_s, torch.randn_like(z))
         minimax_dec = 0.5 * (adversarial_ce(self.dec_d(xhat_d), real_cls) + adversarial_ce(self.dec_d(xs), shuffled))
@@ -730,7 +730,7 @@ def elbo_terms(model: ICellVAE, # a trained ICellVAE (either stage)
     "Per cell: squared error per channel (B, C), KL per latent dimension (B, D), ELBO (B,) = -(error + KL)."
     x, label, ref, code = model.split(batch)
     mu, logvar = model.net.encode(x, label, ref, code)
-    recon = model.net.decode(reparameterize(mu, logvar) if sample else mu, label, ref, code)
+    recon = model.net.decode(_reparameterize(mu, logvar) if sample else mu, label, ref, code)
     err = ((recon.float() - x.to(recon.device).float()) ** 2).flatten(2).sum(2)
     kl = kl_normal(mu, logvar)
     return {"error": err, "kl": kl, "elbo": -(err.sum(1) + kl.sum(1).to(err.device))}
@@ -771,7 +771,7 @@ def class_means(structures: torch.Tensor, # (N, 1, ...) structure channels of tr
                 n_classes: int,
                ) -> torch.Tensor:
     "The class-mean baseline: the average structure channel of the training cells of each class, (K, 1, ...)."
-    oh = one_hot(torch.as_tensor(labels), n_classes)                     # (N, K)
+    oh = _one_hot(torch.as_tensor(labels), n_classes)                     # (N, K)
     sums = torch.einsum("nk,n...->k...", oh, structures.float())
     return sums / oh.sum(0).clamp_min(1).reshape(-1, *[1] * (structures.ndim - 1))
 
@@ -792,7 +792,7 @@ def predict_structure(model, # structure-stage ICellVAE or ICellAAEGAN
         z = torch.randn(len(ref), model.n_latent, generator=generator) if sample else torch.zeros(len(ref), model.n_latent)
     if isinstance(model, ICellAAEGAN):
         code = model._reference[0].encode(ref) if model._reference else None
-        return model.dec(one_hot(labels, model.n_classes), code, z.to(model.device))[:, 1:2]
+        return model.dec(_one_hot(labels, model.n_classes), code, z.to(model.device))[:, 1:2]
     d = model.net._dev(1)
     return model.net.decode(z.to(d), labels.to(d), ref, model.reference_code(ref))
 

@@ -31,10 +31,10 @@ from .data import ResumableDataLoader, ResumableSampler  # defined in cellbook.d
 
 # %% auto #0
 __all__ = ['NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule', 'WarmupSchedule', 'CyclicalSchedule',
-           'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'checkpoint_safe',
-           'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint', 'write_pictures', 'ProgressPictures',
-           'default_loggers', 'engine_callbacks', 'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN',
-           'cellbook_subclasses', 'resolve_class_names', 'CellbookCLI', 'ResumableSampler', 'ResumableDataLoader']
+           'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'ExactResume',
+           'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint', 'write_pictures', 'ProgressPictures', 'make_trainer',
+           'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'resolve_class_names', 'CellbookCLI',
+           'ResumableSampler', 'ResumableDataLoader']
 
 # %% ../nbs/05_train.ipynb #0d9833d6
 # every CellbookModule defines validation_step; having no validation data is normal, not worth a warning each run
@@ -403,12 +403,12 @@ class AdversarialModule(CellbookModule):
         self._step_schedulers(critic_opts + generator_opts, "epoch")
 
 # %% ../nbs/05_train.ipynb #00de6608
-def checkpoint_safe(*classes):
+def _checkpoint_safe(*classes):
     "Allow `classes` (plain objects used as hyper-parameters) in checkpoints loaded with `weights_only=True`."
     torch.serialization.add_safe_globals(list(classes))
     return classes[0] if len(classes) == 1 else classes
 
-_ = checkpoint_safe(CriticSchedule, PiecewiseSchedule, WarmupSchedule, CyclicalSchedule)
+_ = _checkpoint_safe(CriticSchedule, PiecewiseSchedule, WarmupSchedule, CyclicalSchedule)
 
 # %% ../nbs/05_train.ipynb #c9f4835d
 def _train_loaders(trainer) -> list:
@@ -596,7 +596,7 @@ class ProgressPictures(Callback):
 # %% ../nbs/05_train.ipynb #b5c22a9d
 _TENSORBOARD = RequirementCache("tensorboard")
 
-def default_loggers(root, # run folder
+def _default_loggers(root, # run folder
                     kinds: str | Sequence[str] = ("csv", "tensorboard"), # 'csv', 'tensorboard' (skipped when not installed)
                    ) -> list[Logger]:
     "CSV logger in <root>/csv, TensorBoard logger in <root>/tb when tensorboard is installed."
@@ -610,7 +610,7 @@ def default_loggers(root, # run folder
         out.append(TensorBoardLogger(root, name="tb", default_hp_metric=False))
     return out
 
-def engine_callbacks(checkpoint_every: int | None = 1000, # steps between checkpoints; None/0: only at the end; False: no checkpoints
+def _engine_callbacks(checkpoint_every: int | None = 1000, # steps between checkpoints; None/0: only at the end; False: no checkpoints
                      pictures_every: int | None = None, # steps between progress pictures; None/0: none
                      nan_guard: bool = True, # stop on NaN/inf losses
                      exact_resume: bool = True, # RNG and data-order state in checkpoints (ExactResume)
@@ -643,8 +643,8 @@ def make_trainer(root: str | Path = "runs/default", # run folder (checkpoints, l
                 ) -> pl.Trainer:
     "A Lightning Trainer with cellbook defaults: checkpoints, loggers, NaN guard, exact resume, pictures."
     root = Path(root)
-    logger = default_loggers(root, loggers) if loggers not in (False, None) else False
-    cbs = engine_callbacks(checkpoint_every, pictures_every, nan_guard, exact_resume) + list(callbacks)
+    logger = _default_loggers(root, loggers) if loggers not in (False, None) else False
+    cbs = _engine_callbacks(checkpoint_every, pictures_every, nan_guard, exact_resume) + list(callbacks)
     if progress_bar: cbs.append(TQDMProgressBar(refresh_rate=trainer_kwargs.pop("refresh_rate", 10)))
     plugins = list(trainer_kwargs.pop("plugins", None) or [])
     if not any(isinstance(p, TorchCheckpointIO) for p in plugins): plugins.append(AtomicCheckpointIO())
@@ -760,7 +760,7 @@ class ToyGAN(AdversarialModule):
     def progress_images(self): return {"samples": self.sample(z=self.fixed_z)}
 
 # %% ../nbs/05_train.ipynb #931dfefe
-def cellbook_subclasses(base: type) -> list[type]:
+def _cellbook_subclasses(base: type) -> list[type]:
     "Every class below `base` defined in a cellbook module (what `--model`/`--data` names can refer to)."
     out, todo = [], list(base.__subclasses__())
     while todo:
@@ -771,7 +771,7 @@ def cellbook_subclasses(base: type) -> list[type]:
 def _class_path(name: str, base: type) -> str:
     "A bare class name as the dotted path of the one cellbook class of that name; anything else unchanged."
     if "." in name or name.startswith(("{", "[")): return name
-    found = {f"{c.__module__}.{c.__qualname__}" for c in cellbook_subclasses(base) if c.__name__ == name}
+    found = {f"{c.__module__}.{c.__qualname__}" for c in _cellbook_subclasses(base) if c.__name__ == name}
     return found.pop() if len(found) == 1 else name
 
 def resolve_class_names(args: list[str]) -> list[str]:
@@ -805,7 +805,7 @@ class CellbookCLI(LightningCLI):
     def instantiate_trainer(self, **kwargs) -> pl.Trainer:
         config = self._get(self.config_init, "trainer", default={})
         root = config.get("default_root_dir") or "runs"
-        if config.get("logger") in (None, True): kwargs.setdefault("logger", default_loggers(root))   # Lightning's "default logger"
+        if config.get("logger") in (None, True): kwargs.setdefault("logger", _default_loggers(root))   # Lightning's "default logger"
         plugins = config.get("plugins") or []
         plugins = list(plugins) if isinstance(plugins, (list, tuple)) else [plugins]
         if not any(isinstance(p, TorchCheckpointIO) for p in plugins): kwargs.setdefault("plugins", plugins + [AtomicCheckpointIO()])

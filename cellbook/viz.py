@@ -21,9 +21,9 @@ from PIL import Image, ImageDraw
 from .core import atomic_write, image_grid, make_generator, save_png, to_numpy, to_rgb
 
 # %% auto #0
-__all__ = ['MOVIE_FORMATS', 'points_figure', 'png_data_uri', 'HtmlReport', 'c2st_heatmap', 'slerp', 'slerp_path',
-           'interpolation_frames', 'movie_rgb', 'cell_length', 'max_reversal', 'movie_figure', 'save_movie',
-           'sample_sheet', 'InterpolationPlayer', 'run_interpolation']
+__all__ = ['MOVIE_FORMATS', 'points_figure', 'HtmlReport', 'c2st_heatmap', 'slerp', 'slerp_path', 'interpolation_frames',
+           'movie_rgb', 'cell_length', 'max_reversal', 'movie_figure', 'save_movie', 'sample_sheet',
+           'InterpolationPlayer', 'run_interpolation']
 
 # %% ../nbs/30_viz.ipynb #fc43b06d
 def points_figure(clouds, # an (N, 3) array, or a dict {name: (N, 3) array} drawn in different colours
@@ -44,7 +44,7 @@ def points_figure(clouds, # an (N, 3) array, or a dict {name: (N, 3) array} draw
     return fig
 
 # %% ../nbs/30_viz.ipynb #e1daef32
-def png_data_uri(rgb: np.ndarray) -> str:
+def _png_data_uri(rgb: np.ndarray) -> str:
     "An 8-bit image as a `data:image/png;base64,...` URI."
     buf = io.BytesIO()
     Image.fromarray(np.asarray(rgb)).save(buf, format="PNG")
@@ -71,7 +71,7 @@ class HtmlReport:
         "Add a picture: an (H, W, 3) uint8 array, or a batch of images/volumes laid out with `image_grid`."
         rgb = np.asarray(images) if (isinstance(images, np.ndarray) and images.dtype == np.uint8) else image_grid(images, **grid_kwargs)
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        self.parts.append(f'<figure><img src="{png_data_uri(rgb)}" alt="{html.escape(caption or "")}">{cap}</figure>')
+        self.parts.append(f'<figure><img src="{_png_data_uri(rgb)}" alt="{html.escape(caption or "")}">{cap}</figure>')
         return self
 
     def figure(self, fig: go.Figure, caption: str | None = None):
@@ -228,7 +228,7 @@ def movie_figure(rgb: np.ndarray, # (T, H, W, 3) uint8 frames (`movie_rgb`)
     if rgb.ndim != 4 or rgb.shape[-1] != 3 or rgb.dtype != np.uint8: raise ValueError(f"frames have shape {rgb.shape} and dtype {rgb.dtype}, expected (T, H, W, 3) uint8")
     if image_format not in ("png", "jpeg"): raise ValueError(f"image_format must be 'png' or 'jpeg', got {image_format!r}")
     T, H, W, _ = rgb.shape
-    image = lambda i: go.Image(source=png_data_uri(rgb[i]) if image_format == "png" else _jpeg_data_uri(rgb[i]), hoverinfo="skip")
+    image = lambda i: go.Image(source=_png_data_uri(rgb[i]) if image_format == "png" else _jpeg_data_uri(rgb[i]), hoverinfo="skip")
     frames = [go.Frame(data=[image(i)], name=str(i)) for i in range(T)]
     ms = int(round(1000 / fps))
     play = dict(label="▶ Play", method="animate", args=[None, dict(frame=dict(duration=ms, redraw=True), fromcurrent=True, transition=dict(duration=0))])

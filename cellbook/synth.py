@@ -105,7 +105,7 @@ LIN_PATTERNS = {
     "Mkh1":  "diffuse cytoplasm, dimmer over the nucleus",
     "Sid2":  "the spindle pole body (one dot, two in mitosis) and the septum late in the cycle",
     "Tea1":  "smooth caps at both cell tips, a few dots on microtubule ends",
-    "Fim1":  "like Arp3 (actin patches), slightly larger patches and an earlier, stronger medial ring",
+    "Fim1":  "like Arp3 (actin patches), with larger patches and an earlier, stronger medial ring",
     "Tea4":  "like Tea1 (tip caps), but punctate and narrower, and at the division site late in the cycle",
 }
 LIN_CLASSES = ("Alp14", "Arp3", "Cki2", "Mkh1", "Sid2", "Tea1")
@@ -224,8 +224,8 @@ def _lin_actin(c, g, ring_start=0.84, sigma=0.85, ring=0.0):  # Arp3 (and Fim1 w
     patches = c.dots(al, ac, 0.6 + 0.4 * u[..., 2], sigma)
     return patches + ring * c.septum[:, None, None] * c.medial(0.8) + 0.05 * c.inside
 
-def _lin_fimbrin(c, g):  # Fim1: Arp3's patches, slightly larger, with an earlier, stronger medial ring
-    return _lin_actin(c, g, ring_start=0.76, sigma=1.0, ring=0.5)
+def _lin_fimbrin(c, g):  # Fim1: Arp3's patches, larger, with an earlier, stronger medial ring
+    return _lin_actin(c, g, ring_start=0.65, sigma=1.5, ring=1.5)
 
 def _lin_nucleus(c, g):  # Cki2
     tex = _smooth_noise(len(c.stage), (4, 6), c.d.shape[1:], g)

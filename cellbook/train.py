@@ -31,9 +31,9 @@ from .data import ResumableDataLoader, ResumableSampler  # defined in cellbook.d
 
 # %% auto #0
 __all__ = ['NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule', 'WarmupSchedule', 'CyclicalSchedule',
-           'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'ExactResume',
-           'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint', 'write_pictures', 'ProgressPictures', 'make_trainer',
-           'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'resolve_class_names', 'CellbookCLI',
+           'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'checkpoint_safe',
+           'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint', 'write_pictures', 'ProgressPictures',
+           'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'resolve_class_names', 'CellbookCLI',
            'ResumableSampler', 'ResumableDataLoader']
 
 # %% ../nbs/05_train.ipynb #0d9833d6
@@ -403,12 +403,12 @@ class AdversarialModule(CellbookModule):
         self._step_schedulers(critic_opts + generator_opts, "epoch")
 
 # %% ../nbs/05_train.ipynb #00de6608
-def _checkpoint_safe(*classes):
+def checkpoint_safe(*classes):
     "Allow `classes` (plain objects used as hyper-parameters) in checkpoints loaded with `weights_only=True`."
     torch.serialization.add_safe_globals(list(classes))
     return classes[0] if len(classes) == 1 else classes
 
-_ = _checkpoint_safe(CriticSchedule, PiecewiseSchedule, WarmupSchedule, CyclicalSchedule)
+_ = checkpoint_safe(CriticSchedule, PiecewiseSchedule, WarmupSchedule, CyclicalSchedule)
 
 # %% ../nbs/05_train.ipynb #c9f4835d
 def _train_loaders(trainer) -> list:

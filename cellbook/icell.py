@@ -30,10 +30,10 @@ __all__ = ['NORMALISATIONS', 'ICELL_TIFF_CHANNEL_COLUMNS', 'CHANNELS', 'ACTIVATI
            'write_icell_tiff', 'ICellTiffDataset', 'ICellCropDataModule', 'n_levels', 'ResBlock', 'ResEncoder',
            'ResDecoder', 'CondVAE', 'batch_mse', 'kl_normal', 'beta_vae_loss', 'beta_schedules', 'load_icell',
            'ICellVAE', 'AAEEncoder', 'AAEDecoder', 'LatentDiscriminator', 'ImageDiscriminator', 'adversarial_ce',
-           'ICellAAEGAN', 'elbo_terms', 'kl_per_dimension', 'pearson_r', 'ssim', 'class_means', 'predict_structure',
-           'with_structure', 'sample_each_class', 'sample_reference', 'structure_prediction_scores', 'latent_traversal',
-           'structure_features', 'fit_structure_classifier', 'volume_figure', 'traversal_slider_figure',
-           'traversal_widget', 'sample_cells']
+           'ICellAAEGAN', 'ICellVAEGAN', 'elbo_terms', 'kl_per_dimension', 'pearson_r', 'ssim', 'class_means',
+           'predict_structure', 'with_structure', 'sample_each_class', 'sample_reference',
+           'structure_prediction_scores', 'latent_traversal', 'structure_features', 'fit_structure_classifier',
+           'volume_figure', 'traversal_slider_figure', 'traversal_widget', 'sample_cells']
 
 # %% ../nbs/14_icell.ipynb #aaf8c09a
 def center_crop(x: torch.Tensor, # (..., *spatial) image or batch
@@ -436,9 +436,10 @@ class _ICellBatch:
         return ref, struct, batch.get("label")
 
 def load_icell(path, map_location="cpu"):
-    "Load an `ICellVAE` or `ICellAAEGAN` checkpoint (the class is read from its hyper-parameters)."
+    "Load an `ICellVAE`, `ICellVAEGAN` or `ICellAAEGAN` checkpoint (the class is read from its hyper-parameters)."
     ckpt = torch.load(check_file(path, "checkpoint"), map_location=map_location, weights_only=False)
-    cls = ICellAAEGAN if "enc_d_ratio" in ckpt.get("hyper_parameters", {}) else ICellVAE
+    hp = ckpt.get("hyper_parameters", {})
+    cls = ICellAAEGAN if "enc_d_ratio" in hp else ICellVAEGAN if "adversarial" in hp else ICellVAE
     m = cls.load_from_checkpoint(path, map_location=map_location, weights_only=False)
     return m.eval()
 
@@ -510,10 +511,14 @@ class ICellVAE(_ICellBatch, CellbookModule):
     def losses(self, batch):
         x, label, ref, code = self.split(batch)
         recon, mu, logvar = self.net(x, label, ref, code)
+        self._last = (batch["image"][:4].detach(), )
+        return self.vae_losses(x, recon, mu, logvar)
+
+    def vae_losses(self, x, recon, mu, logvar) -> dict:
+        "The β objective of a reconstruction `recon` of `x` from the posterior (`mu`, `logvar`), with its terms."
         rec, kl = batch_mse(recon, x.to(recon.device)), kl_normal(mu, logvar).sum() / len(x)
         cap = self.schedules["capacity"].value if "capacity" in self.schedules else 0.0
         loss = beta_vae_loss(rec, kl.to(rec.device), self.objective, self.current_beta(), self.gamma, cap, self.alpha)
-        self._last = (batch["image"][:4].detach(), )
         return {"loss": loss, "recon": rec.detach(), "kl": kl.detach()}
 
     def configure_optimizers(self):
@@ -720,6 +725,67 @@ class ICellAAEGAN(_ICellBatch, AdversarialModule):
         if self._last is None: return None
         logp, ref, z = self.enc(self._last)
         return {"inputs": self._last, "reconstructions": self.dec(logp.exp() if logp is not None else None, ref, z)}
+
+# %% ../nbs/14_icell.ipynb #fd106dc0
+class ICellVAEGAN(ICellVAE, AdversarialModule):
+    "`ICellVAE` plus a class-aware image discriminator on its reconstructions and samples (the later code's decoder GAN)."
+    def __init__(self, adversarial: float = 1.0, # weight of the image adversary in the VAE loss (the later code's lambda_decD_loss)
+                 d_width: int = 32, # first conv channels of the discriminator
+                 lr_d: float = 2e-4, # discriminator Adam learning rate (β 0.5, 0.999)
+                 noise: float = 1e-2, # std of the discriminator's input noise
+                 **kwargs, # ICellVAE options, then AdversarialModule options (critic_steps, ...)
+                ):
+        super().__init__(**kwargs)
+        if adversarial < 0: raise ValueError(f"adversarial must be >= 0, got {adversarial}")
+        self.disc = ImageDiscriminator(3 if self.stage == "structure" else 2, self.shape, self.n_classes, d_width, noise)
+        self.adversarial, self.lr_d = adversarial, lr_d
+
+    @classmethod
+    def from_vae(cls, vae: ICellVAE, # a trained ICellVAE: its options and weights
+                 **kwargs, # ICellVAEGAN options (adversarial, d_width, lr_d, noise) and ICellVAE options to change (lr, ...)
+                ) -> "ICellVAEGAN":
+        "An `ICellVAEGAN` that starts from a trained β-VAE (fine-tuning with the adversary)."
+        if type(vae) is not ICellVAE: raise TypeError(f"from_vae needs an ICellVAE, got {type(vae).__name__}")
+        m = cls(**{**vae.hparams, **kwargs})
+        m.net.load_state_dict(vae.net.state_dict())
+        return m
+
+    def judge(self, structure, ref):
+        "Discriminator logits of cells: the modelled channels, with the reference around the structure."
+        cell = structure if ref is None else torch.cat([ref[:, :1].to(structure.device), structure, ref[:, 1:].to(structure.device)], 1)
+        return self.disc(cell.to(self.disc.out.weight.device))
+
+    def _classes(self, label, n, device):
+        "Real classes (all 1 without classes: binary 'not fake') and a shuffle of them for the samples."
+        real = label if self.n_classes else torch.ones(n, dtype=torch.long, device=device)
+        return real, real[torch.randperm(n, device=device)]
+
+    def _sample(self, mu, shuffled, ref, code):
+        return self.net.decode(torch.randn_like(mu), shuffled if self.n_classes else None, ref, code)
+
+    def critic_loss(self, batch):
+        x, label, ref, code = self.split(batch)
+        real, shuffled = self._classes(label, len(x), x.device)
+        with torch.no_grad():
+            recon, mu, _ = self.net(x, label, ref, code)
+            sample = self._sample(mu, shuffled, ref, code)
+        fake = self.n_classes
+        loss = adversarial_ce(self.judge(x, ref), real) + 0.5 * (adversarial_ce(self.judge(recon, ref), fake) + adversarial_ce(self.judge(sample, ref), fake))
+        return {"loss": loss}
+
+    def generator_loss(self, batch):
+        x, label, ref, code = self.split(batch)
+        recon, mu, logvar = self.net(x, label, ref, code)
+        real, shuffled = self._classes(label, len(x), x.device)
+        out = self.vae_losses(x, recon, mu, logvar)
+        adv = 0.5 * (adversarial_ce(self.judge(recon, ref), real) + adversarial_ce(self.judge(self._sample(mu, shuffled, ref, code), ref), shuffled))
+        self._last = (batch["image"][:4].detach(), )
+        return {**out, "loss": out["loss"] + self.adversarial * adv, "adversarial": adv.detach()}
+
+    def configure_optimizers(self):
+        return [torch.optim.Adam(self.disc.parameters(), lr=self.lr_d, betas=(0.5, 0.999)),
+                torch.optim.Adam(self.net.parameters(), lr=self.lr, betas=self.betas)]
+
 
 # %% ../nbs/14_icell.ipynb #9a952e5e
 @torch.no_grad()

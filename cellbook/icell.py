@@ -735,7 +735,8 @@ class ICellVAEGAN(ICellVAE, AdversarialModule):
                  noise: float = 1e-2, # std of the discriminator's input noise
                  **kwargs, # ICellVAE options, then AdversarialModule options (critic_steps, ...)
                 ):
-        super().__init__(**kwargs)
+        kwargs.pop("n_critic_optimizers", None)   # one discriminator optimiser, then the VAE's (saved hyper-parameters carry it)
+        super().__init__(n_critic_optimizers=1, **kwargs)
         if adversarial < 0: raise ValueError(f"adversarial must be >= 0, got {adversarial}")
         self.disc = ImageDiscriminator(3 if self.stage == "structure" else 2, self.shape, self.n_classes, d_width, noise)
         self.adversarial, self.lr_d = adversarial, lr_d

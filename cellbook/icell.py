@@ -22,7 +22,7 @@ from .core import (as_tensor, atomic_write, bad_input, check_file, image_grid, m
                            save_png, to_numpy)
 from .io import ICELL_CHANNELS, read_icell_h5, read_tiff, write_icell_h5, write_tiff
 from .data import CellDataset, ICellDataModule, ICellDataset, split_indices
-from .train import CellbookModule, AdversarialModule, CyclicalSchedule, WarmupSchedule, Schedule
+from .train import CellbookModule, AdversarialModule, CyclicalSchedule, EMAWeights, WarmupSchedule, Schedule
 
 # %% auto #0
 __all__ = ['NORMALISATIONS', 'ICELL_TIFF_CHANNEL_COLUMNS', 'CHANNELS', 'ACTIVATIONS', 'OBJECTIVES', 'STAGES',
@@ -733,13 +733,32 @@ class ICellVAEGAN(ICellVAE, AdversarialModule):
                  d_width: int = 32, # first conv channels of the discriminator
                  lr_d: float = 2e-4, # discriminator Adam learning rate (β 0.5, 0.999)
                  noise: float = 1e-2, # std of the discriminator's input noise
+                 init_from: str | None = None, # a trained ICellVAE checkpoint to start from (fine-tuning; the command line's from_vae)
+                 ema: float = 0.99, # decay of the moving average of the weights that sampling and checkpoints use (`EMAWeights`); 0: off
                  **kwargs, # ICellVAE options, then AdversarialModule options (critic_steps, ...)
                 ):
         kwargs.pop("n_critic_optimizers", None)   # one discriminator optimiser, then the VAE's (saved hyper-parameters carry it)
         super().__init__(n_critic_optimizers=1, **kwargs)
         if adversarial < 0: raise ValueError(f"adversarial must be >= 0, got {adversarial}")
+        if not 0 <= ema < 1: raise ValueError(f"ema must be in [0, 1), got {ema}")
         self.disc = ImageDiscriminator(3 if self.stage == "structure" else 2, self.shape, self.n_classes, d_width, noise)
-        self.adversarial, self.lr_d = adversarial, lr_d
+        self.adversarial, self.lr_d, self.ema, self.init_from = adversarial, lr_d, ema, init_from
+
+    def setup(self, stage: str):
+        super().setup(stage)
+        if stage == "fit" and self.init_from: self._start_from(self.init_from)   # a resumed run's checkpoint is restored after this
+
+    def _start_from(self, path):
+        "Copy the network weights of the β-VAE checkpoint at `path` (the random state is left as it was)."
+        with torch.random.fork_rng(devices=[]): vae = load_icell(path)
+        if type(vae) is not ICellVAE: raise TypeError(f"init_from {path} is an {type(vae).__name__} checkpoint; it needs an ICellVAE one")
+        try: self.net.load_state_dict(vae.net.state_dict())
+        except RuntimeError as e:
+            raise ValueError(f"init_from {path}: the β-VAE's network does not fit this model's options (size, n_latent, widths, ... "
+                             f"must be the β-VAE's): {str(e).splitlines()[1].strip()}") from e
+
+    def configure_callbacks(self):
+        return [EMAWeights(self.ema)] if self.ema else []
 
     @classmethod
     def from_vae(cls, vae: ICellVAE, # a trained ICellVAE: its options and weights

@@ -33,8 +33,8 @@ from .data import ResumableDataLoader, ResumableSampler  # defined in cellbook.d
 __all__ = ['NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule', 'WarmupSchedule', 'CyclicalSchedule',
            'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'checkpoint_safe',
            'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint', 'write_pictures', 'ProgressPictures',
-           'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'resolve_class_names', 'CellbookCLI',
-           'ResumableSampler', 'ResumableDataLoader']
+           'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'EMAWeights', 'resolve_class_names',
+           'CellbookCLI', 'ResumableSampler', 'ResumableDataLoader']
 
 # %% ../nbs/05_train.ipynb #0d9833d6
 # every CellbookModule defines validation_step; having no validation data is normal, not worth a warning each run
@@ -758,6 +758,24 @@ class ToyGAN(AdversarialModule):
         return [torch.optim.RMSprop(self.critic.parameters(), lr=self.lr), torch.optim.RMSprop(self.generator.parameters(), lr=self.lr)]
 
     def progress_images(self): return {"samples": self.sample(z=self.fixed_z)}
+
+# %% ../nbs/05_train.ipynb #67a1c452
+from lightning.pytorch.callbacks import EMAWeightAveraging
+
+class EMAWeights(EMAWeightAveraging):
+    "Lightning's `EMAWeightAveraging` of the parameters, updated after every training batch; buffers follow the live model."
+    def __init__(self, decay: float = 0.99, # weight of the old average at each update
+                 **kwargs, # EMAWeightAveraging options (update_every_n_steps, update_starting_at_step, device)
+                ):
+        if not 0 < decay < 1: raise ValueError(f"EMAWeights: decay must be in (0, 1), got {decay}")
+        kwargs.pop("use_buffers", None)
+        super().__init__(use_buffers=False, decay=decay, **kwargs)
+        self.decay = decay
+
+    @torch.no_grad()
+    def on_train_batch_end(self, trainer, pl_module, *args, **kwargs):
+        super().on_train_batch_end(trainer, pl_module, *args, **kwargs)
+        for average, live in zip(self._average_model.module.buffers(), pl_module.buffers()): average.copy_(live)
 
 # %% ../nbs/05_train.ipynb #931dfefe
 def _cellbook_subclasses(base: type) -> list[type]:

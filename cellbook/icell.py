@@ -752,10 +752,14 @@ class ICellVAEGAN(ICellVAE, AdversarialModule):
         "Copy the network weights of the β-VAE checkpoint at `path` (the random state is left as it was)."
         with torch.random.fork_rng(devices=[]): vae = load_icell(path)
         if type(vae) is not ICellVAE: raise TypeError(f"init_from {path} is an {type(vae).__name__} checkpoint; it needs an ICellVAE one")
+        self._copy_net(vae, f"init_from {path}")
+
+    def _copy_net(self, vae, source: str):
+        "Take the network weights of a β-VAE; `source` names it in the error when its options differ."
         try: self.net.load_state_dict(vae.net.state_dict())
         except RuntimeError as e:
-            raise ValueError(f"init_from {path}: the β-VAE's network does not fit this model's options (size, n_latent, widths, ... "
-                             f"must be the β-VAE's): {str(e).splitlines()[1].strip()}") from e
+            raise ValueError(f"{source}: the β-VAE's network does not fit this model's options (size, n_latent, widths, ... "
+                             f"must be the β-VAE's): {e}") from e
 
     def configure_callbacks(self):
         return [EMAWeights(self.ema)] if self.ema else []
@@ -767,7 +771,7 @@ class ICellVAEGAN(ICellVAE, AdversarialModule):
         "An `ICellVAEGAN` that starts from a trained β-VAE (fine-tuning with the adversary)."
         if type(vae) is not ICellVAE: raise TypeError(f"from_vae needs an ICellVAE, got {type(vae).__name__}")
         m = cls(**{**vae.hparams, **kwargs})
-        m.net.load_state_dict(vae.net.state_dict())
+        m._copy_net(vae, "from_vae")
         return m
 
     def judge(self, structure, ref):

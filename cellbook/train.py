@@ -765,10 +765,9 @@ from lightning.pytorch.callbacks import EMAWeightAveraging
 class EMAWeights(EMAWeightAveraging):
     "Lightning's `EMAWeightAveraging` of the parameters, updated after every training batch; buffers follow the live model."
     def __init__(self, decay: float = 0.99, # weight of the old average at each update
-                 **kwargs, # EMAWeightAveraging options (update_every_n_steps, update_starting_at_step, device)
+                 **kwargs, # EMAWeightAveraging options (update_every_n_steps, update_starting_at_step, device); use_buffers is fixed
                 ):
         if not 0 < decay < 1: raise ValueError(f"EMAWeights: decay must be in (0, 1), got {decay}")
-        kwargs.pop("use_buffers", None)
         super().__init__(use_buffers=False, decay=decay, **kwargs)
         self.decay = decay
 

@@ -117,9 +117,8 @@ def main(argv=None):
         base = base or r["step_s"]
         r["ratio_to_vae_reference"] = r["step_s"] / base
         rows.append(r); print(json.dumps(r), flush=True)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS, "a") as f:
-        for r in rows: f.write(json.dumps(r) + "\n")
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        with open(RESULTS, "a") as f: f.write(json.dumps(r) + "\n")      # row by row: a later model's failure keeps these
     return 0
 
 

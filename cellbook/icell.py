@@ -698,7 +698,8 @@ class ICellAAEGAN(_ICellBatch, AdversarialModule):
         logp, ref, z = self.enc(x)
         p = logp.exp() if logp is not None else None
         xhat = self.dec(p, ref, z)
-        rec = F.binary_cross_entropy(xhat.float(), x.float())
+        with torch.autocast(xhat.device.type, enabled=False):   # BCE is banned under CUDA autocast (bf16 runs)
+            rec = F.binary_cross_entropy(xhat.float(), x.float())
         loss, out = rec, {"recon": rec.detach()}
         if K:
             cls = F.nll_loss(logp, label); loss = loss + cls; out["class"] = cls.detach()

@@ -110,14 +110,14 @@ def main(argv=None):
         args.size, args.batch, args.widths, args.n_latent, args.aae_width, args.steps, args.warmup = [16, 32, 32], 4, [8, 16, 32], 16, 8, 5, 1
     if args.threads: torch.set_num_threads(args.threads)
     if args.device.startswith("cuda"): torch.backends.cudnn.benchmark = True
-    rows, base = [], None
+    base = None
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     for name in args.models:
         kind, stage = name.split("_")
         r = measure(kind, stage, args, args.device)
         base = base or r["step_s"]
         r["ratio_to_vae_reference"] = r["step_s"] / base
-        rows.append(r); print(json.dumps(r), flush=True)
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        print(json.dumps(r), flush=True)
         with open(RESULTS, "a") as f: f.write(json.dumps(r) + "\n")      # row by row: a later model's failure keeps these
     return 0
 

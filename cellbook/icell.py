@@ -33,7 +33,7 @@ __all__ = ['NORMALISATIONS', 'ICELL_TIFF_CHANNEL_COLUMNS', 'CHANNELS', 'ACTIVATI
            'ICellAAEGAN', 'ICellVAEGAN', 'elbo_terms', 'kl_per_dimension', 'pearson_r', 'ssim', 'class_means',
            'predict_structure', 'with_structure', 'sample_each_class', 'sample_reference',
            'structure_prediction_scores', 'latent_traversal', 'structure_features', 'fit_structure_classifier',
-           'volume_figure', 'traversal_slider_figure', 'traversal_widget', 'sample_cells']
+           'sample_recognition', 'volume_figure', 'traversal_slider_figure', 'traversal_widget', 'sample_cells']
 
 # %% ../nbs/14_icell.ipynb #aaf8c09a
 def center_crop(x: torch.Tensor, # (..., *spatial) image or batch
@@ -987,6 +987,16 @@ def fit_structure_classifier(cells, # (N, 3, ...) real cells: membrane, structur
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
     clf = make_pipeline(FunctionTransformer(structure_features), StandardScaler(), LogisticRegression(max_iter=5000))
     return clf.fit(cells, to_numpy(labels))
+
+def sample_recognition(model, # structure-stage model
+                       refs: torch.Tensor, # (R, 2, ...) membrane + DNA
+                       classifier, # fitted on real cells, e.g. by `fit_structure_classifier`
+                       seed: int = 0, # seed of the latent noise z ~ N(0, I)
+                      ) -> tuple[torch.Tensor, pd.Series]:
+    "Every class sampled for every reference: the cells (K·R, 3, ...) and, per cell, whether `classifier` recognised its class (indexed by class name)."
+    cells, labels = sample_each_class(model, refs, generator=make_generator(seed))
+    names = np.array(model.classes or [str(k) for k in range(model.n_classes)])
+    return cells, pd.Series(classifier.predict(cells) == labels.numpy(), index=names[labels.numpy()], name="recognised")
 
 # %% ../nbs/14_icell.ipynb #d5081f23
 CHANNEL_COLORS = {"membrane": (0.7, 0.7, 0.7), "structure": (0.1, 0.9, 0.2), "dna": (0.2, 0.4, 1.0)}

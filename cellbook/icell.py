@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
+from lightning.pytorch.callbacks import Callback
 
 from .core import (as_tensor, atomic_write, bad_input, check_file, image_grid, make_generator, max_projections,
                            save_png, to_numpy)
@@ -33,7 +34,8 @@ __all__ = ['NORMALISATIONS', 'ICELL_TIFF_CHANNEL_COLUMNS', 'CHANNELS', 'ACTIVATI
            'ICellAAEGAN', 'ICellVAEGAN', 'elbo_terms', 'kl_per_dimension', 'pearson_r', 'ssim', 'class_means',
            'predict_structure', 'with_structure', 'sample_each_class', 'sample_reference',
            'structure_prediction_scores', 'latent_traversal', 'structure_features', 'fit_structure_classifier',
-           'sample_recognition', 'volume_figure', 'traversal_slider_figure', 'traversal_widget', 'sample_cells']
+           'sample_recognition', 'RecognitionScore', 'volume_figure', 'traversal_slider_figure', 'traversal_widget',
+           'sample_cells']
 
 # %% ../nbs/14_icell.ipynb #aaf8c09a
 def center_crop(x: torch.Tensor, # (..., *spatial) image or batch
@@ -997,6 +999,21 @@ def sample_recognition(model, # structure-stage model
     cells, labels = sample_each_class(model, refs, generator=make_generator(seed))
     names = np.array(model.classes or [str(k) for k in range(model.n_classes)])
     return cells, pd.Series(classifier.predict(cells) == labels.numpy(), index=names[labels.numpy()], name="recognised")
+
+class RecognitionScore(Callback):
+    "Logs `val/recognised` (and per class, `val/recognised/<class>`) at every validation: `sample_recognition` of the weights being validated (the average under `EMAWeights`); monitor it to keep the best snapshot."
+    def __init__(self, refs: torch.Tensor, # (R, 2, ...) membrane + DNA of validation cells
+                 classifier, # fitted on real training cells, e.g. by `fit_structure_classifier`
+                 seed: int = 0, # seed of the latent noise: every validation scores the same draws
+                 name: str = "val/recognised"):
+        self.refs, self.classifier, self.seed, self.name = torch.as_tensor(refs), classifier, seed, name
+
+    def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
+        if batch_idx or dataloader_idx or trainer.sanity_checking: return   # once per validation, while the averaged weights are in
+        _, ok = sample_recognition(pl_module, self.refs, self.classifier, self.seed)
+        pl_module.log(self.name, float(ok.mean()), batch_size=1)
+        for name, share in ok.groupby(level=0).mean().items(): pl_module.log(f"{self.name}/{name}", float(share), batch_size=1)
+
 
 # %% ../nbs/14_icell.ipynb #d5081f23
 CHANNEL_COLORS = {"membrane": (0.7, 0.7, 0.7), "structure": (0.1, 0.9, 0.2), "dna": (0.2, 0.4, 1.0)}

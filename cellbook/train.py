@@ -499,6 +499,8 @@ class CellbookCheckpoint(ModelCheckpoint):
                  **kwargs, # other ModelCheckpoint arguments (monitor, mode, filename, every_n_epochs...)
                 ):
         kwargs.setdefault("enable_version_counter", False)
+        if kwargs.get("monitor") and not every_n_train_steps:   # a monitored metric: judged after every validation
+            kwargs.setdefault("every_n_epochs", 1); kwargs.setdefault("save_on_train_epoch_end", False)
         super().__init__(dirpath=dirpath, every_n_train_steps=every_n_train_steps or 0, save_top_k=save_top_k, save_last=save_last, **kwargs)
 
     def _default_dirpath(self, trainer):

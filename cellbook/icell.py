@@ -442,7 +442,8 @@ def load_icell(path, map_location="cpu"):
     ckpt = torch.load(check_file(path, "checkpoint"), map_location=map_location, weights_only=False)
     hp = ckpt.get("hyper_parameters", {})
     cls = ICellAAEGAN if "enc_d_ratio" in hp else ICellVAEGAN if "adversarial" in hp else ICellVAE
-    m = cls.load_from_checkpoint(path, map_location=map_location, weights_only=False)
+    with torch.random.fork_rng(devices=[]):   # building the modules draws initial weights: leave the caller's random state alone
+        m = cls.load_from_checkpoint(path, map_location=map_location, weights_only=False)
     return m.eval()
 
 class ICellVAE(_ICellBatch, CellbookModule):

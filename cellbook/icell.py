@@ -1012,8 +1012,8 @@ class RecognitionScore(Callback):
     def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
         if batch_idx or dataloader_idx or trainer.sanity_checking: return   # once per validation, while the averaged weights are in
         _, ok = sample_recognition(pl_module, self.refs, self.classifier, self.seed)
-        pl_module.log(self.name, float(ok.mean()), batch_size=1)
-        for name, share in ok.groupby(level=0).mean().items(): pl_module.log(f"{self.name}/{name}", float(share), batch_size=1)
+        pl_module.log(self.name, float(ok.mean()), batch_size=1, sync_dist=True)   # under DDP every rank scores the same weights
+        for name, share in ok.groupby(level=0).mean().items(): pl_module.log(f"{self.name}/{name}", float(share), batch_size=1, sync_dist=True)
 
 
 # %% ../nbs/14_icell.ipynb #d5081f23

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.utilities import rank_zero_info
 
 from .core import (as_tensor, atomic_write, bad_input, check_file, image_grid, make_generator, max_projections,
                            save_png, to_numpy)
@@ -436,6 +437,11 @@ class _ICellBatch:
         ref = x[:, [names.index(c) for c in REFERENCE_CHANNELS]]
         struct = x[:, [names.index(STRUCTURE_CHANNEL)]] if STRUCTURE_CHANNEL in names else None
         return ref, struct, batch.get("label")
+    def _classes_from_data(self):
+        "Take the class names from the data module when none were given, so checkpoints carry them (`cellbook sample --class NAME`)."
+        names = getattr(getattr(self.trainer, "datamodule", None), "classes", None)
+        if self.classes is None and names and len(names) == self.n_classes:
+            self.classes = list(names); self.hparams["classes"] = self.classes
 
 def load_icell(path, map_location="cpu"):
     "Load an `ICellVAE`, `ICellVAEGAN` or `ICellAAEGAN` checkpoint (the class is read from its hyper-parameters)."
@@ -494,6 +500,7 @@ class ICellVAE(_ICellBatch, CellbookModule):
     def on_fit_start(self):
         if self.devices: self.net.place(*self.devices)
         for r in self._reference: r.to(self.device)
+        self._classes_from_data()
 
     def reference_code(self, ref):
         "The reference model's posterior mean for reference images (condition='code'), else None."
@@ -665,6 +672,7 @@ class ICellAAEGAN(_ICellBatch, AdversarialModule):
 
     def on_fit_start(self):
         for r in self._reference: r.to(self.device)
+        self._classes_from_data()
 
     def image_and_targets(self, batch):
         "(image modelled, label, reference-code target)."
@@ -901,12 +909,16 @@ def sample_each_class(model, # structure-stage model
                       refs: torch.Tensor, # (R, 2, ...) membrane + DNA
                       sample: bool = True, # z ~ N(0, I) (else the prior mean)
                       generator: torch.Generator | None = None,
+                      batch_size: int | None = None, # cells decoded at a time (None: all at once); the draws do not depend on it
                      ) -> tuple[torch.Tensor, torch.Tensor]:
     "Every class's structure for every reference: cells (K·R, 3, ...) class by class, clamped to [0, 1], and their labels."
     refs = torch.as_tensor(refs).float()
     labels = torch.arange(model.n_classes).repeat_interleave(len(refs))
     refs = refs.repeat(model.n_classes, *[1] * (refs.ndim - 1))
-    return with_structure(refs, predict_structure(model, refs, labels, sample=sample, generator=generator).cpu().clamp(0, 1)), labels
+    z = torch.randn(len(refs), model.n_latent, generator=generator) if sample else torch.zeros(len(refs), model.n_latent)
+    step = batch_size or len(refs)
+    structure = torch.cat([predict_structure(model, refs[i:i + step], labels[i:i + step], z[i:i + step]).cpu() for i in range(0, len(refs), step)])
+    return with_structure(refs, structure.clamp(0, 1)), labels
 
 @torch.no_grad()
 def sample_reference(model, # reference-stage ICellVAE or ICellAAEGAN
@@ -981,37 +993,84 @@ def structure_features(cells, # (B, 3, Z, Y, X) cells: membrane, structure, DNA 
                       (sn > 0.5).float().mean(1, keepdim=True), (sn > 0.2).float().mean(1, keepdim=True), spread,
                       (c_s - c_n).norm(dim=1, keepdim=True) / size, texture, radial], 1).numpy()
 
+def _structure_classifier():
+    "The classifier of `fit_structure_classifier`, not fitted: `structure_features`, standardised, then logistic regression."
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+    return make_pipeline(FunctionTransformer(structure_features), StandardScaler(), LogisticRegression(max_iter=5000))
+
 def fit_structure_classifier(cells, # (N, 3, ...) real cells: membrane, structure, DNA
                              labels, # (N,) structure classes
                             ):
     "A scikit-learn classifier of the structure class (standardised logistic regression on `structure_features`)."
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import FunctionTransformer, StandardScaler
-    clf = make_pipeline(FunctionTransformer(structure_features), StandardScaler(), LogisticRegression(max_iter=5000))
-    return clf.fit(cells, to_numpy(labels))
+    return _structure_classifier().fit(cells, to_numpy(labels))
 
 def sample_recognition(model, # structure-stage model
                        refs: torch.Tensor, # (R, 2, ...) membrane + DNA
                        classifier, # fitted on real cells, e.g. by `fit_structure_classifier`
                        seed: int = 0, # seed of the latent noise z ~ N(0, I)
+                       batch_size: int | None = None, # cells decoded and classified at a time (None: all at once)
                       ) -> tuple[torch.Tensor, pd.Series]:
     "Every class sampled for every reference: the cells (K·R, 3, ...) and, per cell, whether `classifier` recognised its class (indexed by class name)."
-    cells, labels = sample_each_class(model, refs, generator=make_generator(seed))
+    cells, labels = sample_each_class(model, refs, generator=make_generator(seed), batch_size=batch_size)
+    step = batch_size or len(cells)
+    predicted = np.concatenate([classifier.predict(cells[i:i + step]) for i in range(0, len(cells), step)])
     names = np.array(model.classes or [str(k) for k in range(model.n_classes)])
-    return cells, pd.Series(classifier.predict(cells) == labels.numpy(), index=names[labels.numpy()], name="recognised")
+    return cells, pd.Series(predicted == labels.numpy(), index=names[labels.numpy()], name="recognised")
+
+def _selected_batches(model, dataset, batch_size: int, indices=None):
+    "(reference, structure, label) batches of the items `indices` of `dataset` (None: all), as `model` sees them (crop, projection)."
+    from torch.utils.data import DataLoader, Subset
+    if indices is not None: dataset = Subset(dataset, list(indices))
+    return (model._select(batch) for batch in DataLoader(dataset, batch_size=batch_size))
 
 class RecognitionScore(Callback):
     "Logs `val/recognised` (and per class, `val/recognised/<class>`) at every validation: `sample_recognition` of the weights being validated (the average under `EMAWeights`); monitor it to keep the best snapshot."
-    def __init__(self, refs: torch.Tensor, # (R, 2, ...) membrane + DNA of validation cells
-                 classifier, # fitted on real training cells, e.g. by `fit_structure_classifier`
-                 seed: int = 0, # seed of the latent noise: every validation scores the same draws
+    def __init__(self, refs: torch.Tensor | None = None, # (R, 2, ...) membrane + DNA of validation cells; None: the data module's first `n_refs` validation cells
+                 classifier=None, # fitted on real training cells, e.g. by `fit_structure_classifier`; None: fitted on the data module's training cells
+                 n_refs: int | None = 50, # references taken from the validation cells when `refs` is None (None: all)
+                 n_train: int | None = 2000, # training cells the classifier is fitted on when `classifier` is None, drawn at random (None: all)
+                 seed: int = 0, # seed of the latent noise (every validation scores the same draws) and of the training cells drawn
+                 batch_size: int = 32, # cells decoded, and classified, at a time
                  name: str = "val/recognised"):
-        self.refs, self.classifier, self.seed, self.name = torch.as_tensor(refs), classifier, seed, name
+        self.refs = None if refs is None else torch.as_tensor(refs)
+        self.classifier, self.n_refs, self.n_train, self.seed, self.batch_size, self.name = classifier, n_refs, n_train, seed, batch_size, name
+        self.real_accuracy = self.n_fitted = None   # the classifier's accuracy on the real validation cells and its number of training cells, when it is fitted here
+
+    def setup(self, trainer, pl_module, stage):
+        if self.refs is not None and self.classifier is not None: return
+        if getattr(pl_module, "stage", None) != "structure": raise ValueError(f"RecognitionScore scores structure-stage models, got stage {getattr(pl_module, 'stage', None)!r}")
+        dm = trainer.datamodule
+        if getattr(dm, "train_set", None) is None: raise ValueError("RecognitionScore without refs and classifier takes them from a cellbook data module: fit with datamodule=..., or give refs and classifier")
+        val = list(_selected_batches(pl_module, dm.val_set, self.batch_size, range(min(self.n_refs or len(dm.val_set), len(dm.val_set))))) if dm.val_set else []
+        if self.refs is None:
+            if not val: raise ValueError("RecognitionScore needs validation cells for its references: give the data module a validation fraction (val > 0), or give refs")
+            self.refs = torch.cat([ref for ref, _, _ in val])
+        if self.classifier is None:
+            self.classifier = self._fit_classifier(pl_module, dm.train_set)
+            if val: self._check_classifier(val)
+
+    def _fit_classifier(self, model, train_set):
+        "`fit_structure_classifier` on `n_train` training cells drawn at random, their features computed batch by batch."
+        n = len(train_set)
+        drawn = None if self.n_train is None or self.n_train >= n else torch.randperm(n, generator=make_generator(self.seed))[:self.n_train].sort().values
+        parts = [(structure_features(with_structure(ref, s)), label) for ref, s, label in _selected_batches(model, train_set, self.batch_size, drawn)]
+        classifier = _structure_classifier()
+        classifier[1:].fit(np.concatenate([f for f, _ in parts]), torch.cat([label for _, label in parts]).numpy())
+        self.n_fitted = n if drawn is None else len(drawn)
+        return classifier
+
+    def _check_classifier(self, val):
+        "The classifier's accuracy on the real validation cells, kept and printed: scores of a classifier that cannot tell real classes apart mean little."
+        truth = torch.cat([label for _, _, label in val]).numpy()
+        self.real_accuracy = float((self.classifier.predict(torch.cat([with_structure(ref, s) for ref, s, _ in val])) == truth).mean())
+        rank_zero_info(f"RecognitionScore: classifier fitted on {self.n_fitted} training cells; it recognises {self.real_accuracy:.1%} "
+                       f"of {len(truth)} real validation cells, whose references the samples use")
 
     def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
         if batch_idx or dataloader_idx or trainer.sanity_checking: return   # once per validation, while the averaged weights are in
-        _, ok = sample_recognition(pl_module, self.refs, self.classifier, self.seed)
+        _, ok = sample_recognition(pl_module, self.refs, self.classifier, self.seed, self.batch_size)
         pl_module.log(self.name, float(ok.mean()), batch_size=1, sync_dist=True)   # under DDP every rank scores the same weights
         for name, share in ok.groupby(level=0).mean().items(): pl_module.log(f"{self.name}/{name}", float(share), batch_size=1, sync_dist=True)
 

@@ -496,12 +496,18 @@ class CellbookCheckpoint(ModelCheckpoint):
                  every_n_train_steps: int | None = 1000, # save every this many steps (None or 0: only at the end)
                  save_top_k: int = 0, # 0: last.ckpt only; -1: also keep every step's checkpoint
                  save_last: bool = True,
-                 **kwargs, # other ModelCheckpoint arguments (monitor, mode, filename, every_n_epochs...)
+                 monitor: str | None = None, # a logged metric that ranks checkpoints (with save_top_k ≥ 1, and mode)
+                 every_n_epochs: int | None = None, # None: 1 with a monitor and no step saving (judged after every validation), else 0
+                 save_on_train_epoch_end: bool | None = None, # None: False with a monitor and no step saving
+                 enable_version_counter: bool = False, # True: name-v1.ckpt beside an existing name.ckpt
+                 **kwargs, # other ModelCheckpoint arguments (mode, filename...)
                 ):
-        kwargs.setdefault("enable_version_counter", False)
-        if kwargs.get("monitor") and not every_n_train_steps:   # a monitored metric: judged after every validation
-            kwargs.setdefault("every_n_epochs", 1); kwargs.setdefault("save_on_train_epoch_end", False)
-        super().__init__(dirpath=dirpath, every_n_train_steps=every_n_train_steps or 0, save_top_k=save_top_k, save_last=save_last, **kwargs)
+        judged_after_validation = bool(monitor) and not every_n_train_steps
+        if every_n_epochs is None: every_n_epochs = 1 if judged_after_validation else 0
+        if save_on_train_epoch_end is None and judged_after_validation: save_on_train_epoch_end = False
+        super().__init__(dirpath=dirpath, every_n_train_steps=every_n_train_steps or 0, save_top_k=save_top_k, save_last=save_last, monitor=monitor,
+                         every_n_epochs=every_n_epochs, save_on_train_epoch_end=save_on_train_epoch_end,
+                         enable_version_counter=enable_version_counter, **kwargs)
 
     def _default_dirpath(self, trainer):
         if self.dirpath is None: self.dirpath = os.path.realpath(os.path.join(trainer.default_root_dir, "checkpoints"))

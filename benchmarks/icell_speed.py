@@ -3,7 +3,7 @@
 Times full training steps (forward, backward, optimiser) of the bare networks on random data of the model's size,
 after warm-up, median over steps; FLOPs per step from torch.utils.flop_counter.FlopCounterMode (one step counted),
 model FLOPs utilisation = FLOPs/step / step time / device peak (GPU: bf16 dense peak; CPU: no peak is known, MFU
-omitted). From the measured rate it projects the original schedule: 150 epochs (reference) + 150 epochs (structure)
+omitted). Timing, FLOP counting, peaks and the environment fields come from cellbook.bench, as in the suite. From the measured rate it projects the original schedule: 150 epochs (reference) + 150 epochs (structure)
 over `--cells` training cells (about 6,000 in the 2017 data), assuming both stages run at the measured rate.
 
     python benchmarks/icell_speed.py --quick                      # CPU, tiny crops 16x32x32, batch 4
@@ -14,24 +14,17 @@ The baseline in every run is the beta-VAE reference model; other rows report the
 Output: JSON lines, printed and appended to benchmarks/results/icell_speed.jsonl.
 """
 from __future__ import annotations
-import argparse, json, platform, statistics, sys, time, warnings
+import argparse, json, sys, warnings
 from contextlib import nullcontext
 from pathlib import Path
 
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 
 warnings.filterwarnings("ignore")
+from cellbook.bench import count_step, device_name, device_peaks, environment, time_step, utilisation
 from cellbook.icell import ICellVAE, ICellAAEGAN
 
 RESULTS = Path(__file__).parent / "results" / "icell_speed.jsonl"
-PEAK_BF16 = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L40S": 362e12, "A10": 125e12}   # dense bf16 FLOP/s
-
-
-def peak_flops(device: str) -> float | None:
-    if not device.startswith("cuda"): return None
-    name = torch.cuda.get_device_name()
-    return next((v for k, v in PEAK_BF16.items() if k in name), None)
 
 
 def make(kind: str, stage: str, size, widths, n_latent, aae_width):
@@ -66,24 +59,16 @@ def measure(kind, stage, args, device):
     B = args.batch
     batch = {"image": torch.rand(B, 3, *args.size, device=device), "label": torch.randint(0, 7, (B,), device=device)}
     step = step_fn(model, batch, device, args.bf16)
-    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
-    for _ in range(args.warmup): step()
-    sync()
-    with FlopCounterMode(display=False) as fc: step()
-    flops = fc.get_total_flops()
-    times = []
-    for _ in range(args.steps):
-        t = time.perf_counter(); step(); sync(); times.append(time.perf_counter() - t)
-    dt = statistics.median(times)
-    peak = peak_flops(device)
+    timing = time_step(step, warmup=args.warmup, repeats=args.steps, device=device)   # warm-up first, so the counted step is not the first
+    flops = count_step(step)["flops"]
+    dt = timing["median_s"]
+    use = utilisation(flops, None, dt, device_peaks(device_name(torch.device(device))), "bf16" if args.bf16 else "fp32")
     cells_per_s = B / dt
     epochs = args.epochs_ref + args.epochs_struct
-    return {"model": f"{kind}_{stage}", "device": device if not device.startswith("cuda") else torch.cuda.get_device_name(),
-            "size": list(args.size), "batch": B, "bf16": args.bf16, "step_s": dt, "cells_per_s": cells_per_s,
-            "flops_per_step": flops, "tflops_per_s": flops / dt / 1e12, "mfu": (flops / dt / peak) if peak else None,
-            "params": sum(p.numel() for p in model.parameters()),
-            "projected_days_150+150_epochs": args.cells * epochs / cells_per_s / 86400,
-            "threads": torch.get_num_threads(), "python": platform.python_version(), "torch": torch.__version__}
+    return {"model": f"{kind}_{stage}", "size": list(args.size), "batch": B, "bf16": args.bf16,
+            "step_s": dt, "spread_pct": timing["spread_pct"], "cells_per_s": cells_per_s, "flops_per_step": flops,
+            "tflops_per_s": use["achieved_tflops"], "mfu": use["mfu"], "params": sum(p.numel() for p in model.parameters()),
+            "projected_days_150+150_epochs": args.cells * epochs / cells_per_s / 86400, **environment(torch.device(device))}
 
 
 def main(argv=None):

@@ -23,7 +23,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from .core import (as_tensor, atomic_write, bad_input, check_file, image_grid, make_generator, max_projections,
                            save_png, to_numpy)
 from .io import ICELL_CHANNELS, read_icell_h5, read_tiff, write_icell_h5, write_tiff
-from .data import CellDataset, ICellDataModule, ICellDataset, split_indices
+from .data import CellDataset, ICellDataModule, ICellDataset, _progress, split_indices
 from .train import CellbookModule, AdversarialModule, CyclicalSchedule, EMAWeights, WarmupSchedule, Schedule
 
 # %% auto #0
@@ -1048,14 +1048,16 @@ class RecognitionScore(Callback):
             if not val: raise ValueError("RecognitionScore needs validation cells for its references: give the data module a validation fraction (val > 0), or give refs")
             self.refs = torch.cat([ref for ref, _, _ in val])
         if self.classifier is None:
-            self.classifier = self._fit_classifier(pl_module, dm.train_set)
+            self.classifier = self._fit_classifier(pl_module, dm.train_set, progress=trainer.is_global_zero and trainer.progress_bar_callback is not None)
             if val: self._check_classifier(val)
 
-    def _fit_classifier(self, model, train_set):
-        "`fit_structure_classifier` on `n_train` training cells drawn at random, their features computed batch by batch."
+    def _fit_classifier(self, model, train_set, progress: bool = False):
+        "`fit_structure_classifier` on `n_train` training cells drawn at random, their features computed batch by batch (with a progress bar)."
         n = len(train_set)
         drawn = None if self.n_train is None or self.n_train >= n else torch.randperm(n, generator=make_generator(self.seed))[:self.n_train].sort().values
-        parts = [(structure_features(with_structure(ref, s)), label) for ref, s, label in _selected_batches(model, train_set, self.batch_size, drawn)]
+        batches = _progress(_selected_batches(model, train_set, self.batch_size, drawn), -(-(n if drawn is None else len(drawn)) // self.batch_size),
+                            "RecognitionScore: features of the training cells", progress)
+        parts = [(structure_features(with_structure(ref, s)), label) for ref, s, label in batches]
         classifier = _structure_classifier()
         classifier[1:].fit(np.concatenate([f for f, _ in parts]), torch.cat([label for _, label in parts]).numpy())
         self.n_fitted = n if drawn is None else len(drawn)

@@ -440,6 +440,8 @@ class _ICellBatch:
     def _classes_from_data(self):
         "Take the class names from the data module when none were given, so checkpoints carry them (`cellbook sample --class NAME`)."
         names = getattr(getattr(self.trainer, "datamodule", None), "classes", None)
+        if names and len(names) > self.n_classes > 0:
+            raise ValueError(f"{type(self).__name__} has n_classes={self.n_classes}, but the data have {len(names)} structure classes {tuple(names)}: set n_classes={len(names)}")
         if self.classes is None and names and len(names) == self.n_classes:
             self.classes = list(names); self.hparams["classes"] = self.classes
 
@@ -703,19 +705,29 @@ class ICellAAEGAN(_ICellBatch, AdversarialModule):
         dec_d = 0.5 * (adversarial_ce(self.dec_d(x), real_cls) + 0.5 * (adversarial_ce(self.dec_d(xhat), K) + adversarial_ce(self.dec_d(xsamp), K)))
         return {"loss": enc_d + dec_d, "enc_d": enc_d.detach(), "dec_d": dec_d.detach()}
 
-    def generator_loss(self, batch):
+    def _autoencode(self, batch):
+        "Encode and decode a batch: the autoencoding loss (reconstruction BCE + class NLL + reference-code MSE), its terms, and what the adversaries need."
         x, label, code = self.image_and_targets(batch)
-        K = self.n_classes
         logp, ref, z = self.enc(x)
         p = logp.exp() if logp is not None else None
         xhat = self.dec(p, ref, z)
         with torch.autocast(xhat.device.type, enabled=False):   # BCE is banned under CUDA autocast (bf16 runs)
             rec = F.binary_cross_entropy(xhat.float(), x.float())
         loss, out = rec, {"recon": rec.detach()}
-        if K:
+        if self.n_classes:
             cls = F.nll_loss(logp, label); loss = loss + cls; out["class"] = cls.detach()
         if ref is not None:
             r = F.mse_loss(ref, code); loss = loss + r; out["ref"] = r.detach()
+        return loss, out, (x, label, p, ref, z)
+
+    def losses(self, batch):
+        "The autoencoding loss and its terms, without the adversaries: what validation logs (val/loss, val/recon, val/class, val/ref)."
+        loss, out, _ = self._autoencode(batch)
+        return {"loss": loss, **out}
+
+    def generator_loss(self, batch):
+        loss, out, (x, label, p, ref, z) = self._autoencode(batch)
+        K = self.n_classes
         minimax_enc = adversarial_ce(self.enc_d(z), K)
         # image adversary: reaches the decoder only
         xhat_d = self.dec(p.detach() if p is not None else None, ref.detach() if ref is not None else None, z.detach())

@@ -375,6 +375,12 @@ class AdversarialModule(CellbookModule):
                         torch._foreach_clamp_min_(group["params"], -self.clip_weights)
                         torch._foreach_clamp_max_(group["params"], self.clip_weights)
 
+    def validation_step(self, batch, batch_idx):
+        "`losses` of validation batches when the model defines it (e.g. an autoencoder's terms); adversarial losses alone are not scored."
+        if type(self).losses is not CellbookModule.losses: return super().validation_step(batch, batch_idx)
+        if batch_idx == 0: rank_zero_warn(f"{type(self).__name__} defines no losses(batch), so its validation batches are not scored; "
+                                          "judge a GAN with cellbook.eval (C2ST) or a callback")
+
     def generator_step(self, batch, optimizers):
         self.optimise(_losses_dict(self.generator_loss(batch), "generator_loss"), optimizers, "generator")
 

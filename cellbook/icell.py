@@ -929,7 +929,7 @@ def sample_each_class(model, # structure-stage model
     refs = refs.repeat(model.n_classes, *[1] * (refs.ndim - 1))
     z = torch.randn(len(refs), model.n_latent, generator=generator) if sample else torch.zeros(len(refs), model.n_latent)
     step = batch_size or len(refs)
-    structure = torch.cat([predict_structure(model, refs[i:i + step], labels[i:i + step], z[i:i + step]).cpu() for i in range(0, len(refs), step)])
+    structure = torch.cat([predict_structure(model, r, k, zk).cpu() for r, k, zk in zip(refs.split(step), labels.split(step), z.split(step))])
     return with_structure(refs, structure.clamp(0, 1)), labels
 
 @torch.no_grad()
@@ -1026,16 +1026,14 @@ def sample_recognition(model, # structure-stage model
                       ) -> tuple[torch.Tensor, pd.Series]:
     "Every class sampled for every reference: the cells (K·R, 3, ...) and, per cell, whether `classifier` recognised its class (indexed by class name)."
     cells, labels = sample_each_class(model, refs, generator=make_generator(seed), batch_size=batch_size)
-    step = batch_size or len(cells)
-    predicted = np.concatenate([classifier.predict(cells[i:i + step]) for i in range(0, len(cells), step)])
+    predicted = np.concatenate([classifier.predict(c) for c in cells.split(batch_size or len(cells))])
     names = np.array(model.classes or [str(k) for k in range(model.n_classes)])
     return cells, pd.Series(predicted == labels.numpy(), index=names[labels.numpy()], name="recognised")
 
-def _selected_batches(model, dataset, batch_size: int, indices=None):
-    "(reference, structure, label) batches of the items `indices` of `dataset` (None: all), as `model` sees them (crop, projection)."
+def _selected_batches(model, dataset, indices, batch_size: int):
+    "(reference, structure, label) batches of the items `indices` of `dataset`, as `model` sees them (crop, projection)."
     from torch.utils.data import DataLoader, Subset
-    if indices is not None: dataset = Subset(dataset, list(indices))
-    return (model._select(batch) for batch in DataLoader(dataset, batch_size=batch_size))
+    return (model._select(batch) for batch in DataLoader(Subset(dataset, list(indices)), batch_size=batch_size))
 
 class RecognitionScore(Callback):
     "Logs `val/recognised` (and per class, `val/recognised/<class>`) at every validation: `sample_recognition` of the weights being validated (the average under `EMAWeights`); monitor it to keep the best snapshot."
@@ -1055,7 +1053,8 @@ class RecognitionScore(Callback):
         if getattr(pl_module, "stage", None) != "structure": raise ValueError(f"RecognitionScore scores structure-stage models, got stage {getattr(pl_module, 'stage', None)!r}")
         dm = trainer.datamodule
         if getattr(dm, "train_set", None) is None: raise ValueError("RecognitionScore without refs and classifier takes them from a cellbook data module: fit with datamodule=..., or give refs and classifier")
-        val = list(_selected_batches(pl_module, dm.val_set, self.batch_size, range(min(self.n_refs or len(dm.val_set), len(dm.val_set))))) if dm.val_set else []
+        n_val = len(dm.val_set) if dm.val_set else 0
+        val = list(_selected_batches(pl_module, dm.val_set, range(min(self.n_refs or n_val, n_val)), self.batch_size))
         if self.refs is None:
             if not val: raise ValueError("RecognitionScore needs validation cells for its references: give the data module a validation fraction (val > 0), or give refs")
             self.refs = torch.cat([ref for ref, _, _ in val])
@@ -1066,13 +1065,13 @@ class RecognitionScore(Callback):
     def _fit_classifier(self, model, train_set, progress: bool = False):
         "`fit_structure_classifier` on `n_train` training cells drawn at random, their features computed batch by batch (with a progress bar)."
         n = len(train_set)
-        drawn = None if self.n_train is None or self.n_train >= n else torch.randperm(n, generator=make_generator(self.seed))[:self.n_train].sort().values
-        batches = _progress(_selected_batches(model, train_set, self.batch_size, drawn), -(-(n if drawn is None else len(drawn)) // self.batch_size),
+        drawn = range(n) if self.n_train is None or self.n_train >= n else torch.randperm(n, generator=make_generator(self.seed))[:self.n_train].sort().values.tolist()
+        self.n_fitted = len(drawn)
+        batches = _progress(_selected_batches(model, train_set, drawn, self.batch_size), math.ceil(len(drawn) / self.batch_size),
                             "RecognitionScore: features of the training cells", progress)
         parts = [(structure_features(with_structure(ref, s)), label) for ref, s, label in batches]
         classifier = _structure_classifier()
         classifier[1:].fit(np.concatenate([f for f, _ in parts]), torch.cat([label for _, label in parts]).numpy())
-        self.n_fitted = n if drawn is None else len(drawn)
         return classifier
 
     def _check_classifier(self, val):

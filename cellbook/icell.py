@@ -24,7 +24,7 @@ from .core import (as_tensor, atomic_write, bad_input, check_file, image_grid, m
                            save_png, to_numpy)
 from .io import ICELL_CHANNELS, read_icell_h5, read_tiff, write_icell_h5, write_tiff
 from .data import CellDataset, ICellDataModule, ICellDataset, _progress, split_indices
-from .train import CellbookModule, AdversarialModule, CyclicalSchedule, EMAWeights, WarmupSchedule, Schedule
+from .train import CellbookModule, AdversarialModule, all_ranks, CyclicalSchedule, EMAWeights, WarmupSchedule, Schedule
 
 # %% auto #0
 __all__ = ['NORMALISATIONS', 'ICELL_TIFF_CHANNEL_COLUMNS', 'CHANNELS', 'ACTIVATIONS', 'OBJECTIVES', 'STAGES',
@@ -916,7 +916,21 @@ def with_structure(ref: torch.Tensor, # (B, 2, ...) membrane + DNA
     "Whole cells (B, 3, ...) in channel order membrane, structure, DNA."
     return torch.cat([ref[:, :1], structure, ref[:, 1:]], 1)
 
+def _each_class(model, refs: torch.Tensor, sample: bool = True, generator: torch.Generator | None = None):
+    "What `sample_each_class` decodes: the references repeated class by class (K·R, 2, ...), the labels (K·R,) and the latents (K·R, D)."
+    refs = torch.as_tensor(refs).float()
+    labels = torch.arange(model.n_classes).repeat_interleave(len(refs))
+    refs = refs.repeat(model.n_classes, *[1] * (refs.ndim - 1))
+    z = torch.randn(len(refs), model.n_latent, generator=generator) if sample else torch.zeros(len(refs), model.n_latent)
+    return refs, labels, z
+
 @torch.no_grad()
+def _decode_cells(model, refs, labels, z, batch_size: int | None = None) -> torch.Tensor:
+    "Whole cells (B, 3, ...) on the CPU, their structure decoded `batch_size` at a time from (reference, label, latent) and clamped to [0, 1]."
+    step = batch_size or max(len(refs), 1)
+    structure = [predict_structure(model, r, k, zk).cpu() for r, k, zk in zip(refs.split(step), labels.split(step), z.split(step))]
+    return with_structure(refs, torch.cat(structure).clamp(0, 1))
+
 def sample_each_class(model, # structure-stage model
                       refs: torch.Tensor, # (R, 2, ...) membrane + DNA
                       sample: bool = True, # z ~ N(0, I) (else the prior mean)
@@ -924,13 +938,8 @@ def sample_each_class(model, # structure-stage model
                       batch_size: int | None = None, # cells decoded at a time (None: all at once); the draws do not depend on it
                      ) -> tuple[torch.Tensor, torch.Tensor]:
     "Every class's structure for every reference: cells (K·R, 3, ...) class by class, clamped to [0, 1], and their labels."
-    refs = torch.as_tensor(refs).float()
-    labels = torch.arange(model.n_classes).repeat_interleave(len(refs))
-    refs = refs.repeat(model.n_classes, *[1] * (refs.ndim - 1))
-    z = torch.randn(len(refs), model.n_latent, generator=generator) if sample else torch.zeros(len(refs), model.n_latent)
-    step = batch_size or len(refs)
-    structure = torch.cat([predict_structure(model, r, k, zk).cpu() for r, k, zk in zip(refs.split(step), labels.split(step), z.split(step))])
-    return with_structure(refs, structure.clamp(0, 1)), labels
+    refs, labels, z = _each_class(model, refs, sample, generator)
+    return _decode_cells(model, refs, labels, z, batch_size), labels
 
 @torch.no_grad()
 def sample_reference(model, # reference-stage ICellVAE or ICellAAEGAN
@@ -1026,14 +1035,25 @@ def sample_recognition(model, # structure-stage model
                       ) -> tuple[torch.Tensor, pd.Series]:
     "Every class sampled for every reference: the cells (K·R, 3, ...) and, per cell, whether `classifier` recognised its class (indexed by class name)."
     cells, labels = sample_each_class(model, refs, generator=make_generator(seed), batch_size=batch_size)
-    predicted = np.concatenate([classifier.predict(c) for c in cells.split(batch_size or len(cells))])
-    names = np.array(model.classes or [str(k) for k in range(model.n_classes)])
-    return cells, pd.Series(predicted == labels.numpy(), index=names[labels.numpy()], name="recognised")
+    return cells, _by_class_name(model, _recognised(classifier, cells, labels, batch_size), labels)
 
-def _selected_batches(model, dataset, indices, batch_size: int):
+def _recognised(classifier, cells, labels, batch_size: int | None = None) -> np.ndarray:
+    "Per cell, whether `classifier` predicts its label; `batch_size` cells at a time."
+    if not len(cells): return np.zeros(0, bool)
+    return np.concatenate([classifier.predict(c) for c in cells.split(batch_size or len(cells))]) == to_numpy(labels)
+
+def _by_class_name(model, ok: np.ndarray, labels) -> pd.Series:
+    names = np.array(model.classes or [str(k) for k in range(model.n_classes)])
+    return pd.Series(ok, index=names[to_numpy(labels)], name="recognised")
+
+def _rank_share(n: int, trainer) -> np.ndarray:
+    "The indices of `n` items that this DDP rank takes: contiguous, so the ranks' shares in rank order are the items in order."
+    return np.array_split(np.arange(n), trainer.world_size)[trainer.global_rank]
+
+def _selected_batches(model, dataset, indices, batch_size: int, num_workers: int = 0):
     "(reference, structure, label) batches of the items `indices` of `dataset`, as `model` sees them (crop, projection)."
     from torch.utils.data import DataLoader, Subset
-    return (model._select(batch) for batch in DataLoader(Subset(dataset, list(indices)), batch_size=batch_size))
+    return (model._select(batch) for batch in DataLoader(Subset(dataset, np.asarray(indices).tolist()), batch_size=batch_size, num_workers=num_workers))
 
 class RecognitionScore(Callback):
     "Logs `val/recognised` (and per class, `val/recognised/<class>`) at every validation: `sample_recognition` of the weights being validated (the average under `EMAWeights`); monitor it to keep the best snapshot."
@@ -1059,17 +1079,20 @@ class RecognitionScore(Callback):
             if not val: raise ValueError("RecognitionScore needs validation cells for its references: give the data module a validation fraction (val > 0), or give refs")
             self.refs = torch.cat([ref for ref, _, _ in val])
         if self.classifier is None:
-            self.classifier = self._fit_classifier(pl_module, dm.train_set, progress=trainer.is_global_zero and trainer.progress_bar_callback is not None)
+            self.classifier = self._fit_classifier(pl_module, dm.train_set, trainer, dm.hparams.get("num_workers", 0))
             if val: self._check_classifier(val)
 
-    def _fit_classifier(self, model, train_set, progress: bool = False):
-        "`fit_structure_classifier` on `n_train` training cells drawn at random, their features computed batch by batch (with a progress bar)."
+    def _fit_classifier(self, model, train_set, trainer=None, num_workers: int = 0):
+        "`fit_structure_classifier` on `n_train` training cells drawn at random, their features computed batch by batch (with a progress bar); under DDP each rank computes a share and all fit on all."
         n = len(train_set)
-        drawn = range(n) if self.n_train is None or self.n_train >= n else torch.randperm(n, generator=make_generator(self.seed))[:self.n_train].sort().values.tolist()
+        drawn = np.arange(n) if self.n_train is None or self.n_train >= n else torch.randperm(n, generator=make_generator(self.seed))[:self.n_train].sort().values.numpy()
         self.n_fitted = len(drawn)
-        batches = _progress(_selected_batches(model, train_set, drawn, self.batch_size), math.ceil(len(drawn) / self.batch_size),
+        mine = drawn if trainer is None else drawn[_rank_share(len(drawn), trainer)]
+        progress = trainer is not None and trainer.is_global_zero and trainer.progress_bar_callback is not None
+        batches = _progress(_selected_batches(model, train_set, mine, self.batch_size, num_workers), math.ceil(len(mine) / self.batch_size),
                             "RecognitionScore: features of the training cells", progress)
         parts = [(structure_features(with_structure(ref, s)), label) for ref, s, label in batches]
+        if trainer is not None: parts = [part for share in all_ranks(trainer, parts) for part in share]
         classifier = _structure_classifier()
         classifier[1:].fit(np.concatenate([f for f, _ in parts]), torch.cat([label for _, label in parts]).numpy())
         return classifier
@@ -1083,8 +1106,11 @@ class RecognitionScore(Callback):
 
     def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
         if batch_idx or dataloader_idx or trainer.sanity_checking: return   # once per validation, while the averaged weights are in
-        _, ok = sample_recognition(pl_module, self.refs, self.classifier, self.seed, self.batch_size)
-        pl_module.log(self.name, float(ok.mean()), batch_size=1, sync_dist=True)   # under DDP every rank scores the same weights
+        refs, labels, z = _each_class(pl_module, self.refs, generator=make_generator(self.seed))
+        mine = _rank_share(len(labels), trainer)          # under DDP each rank decodes and classifies a share of the cells
+        cells = _decode_cells(pl_module, refs[mine], labels[mine], z[mine], self.batch_size) if len(mine) else refs[:0]
+        ok = _by_class_name(pl_module, np.concatenate(all_ranks(trainer, _recognised(self.classifier, cells, labels[mine], self.batch_size))), labels)
+        pl_module.log(self.name, float(ok.mean()), batch_size=1, sync_dist=True)   # every rank holds every share: the same value
         for name, share in ok.groupby(level=0).mean().items(): pl_module.log(f"{self.name}/{name}", float(share), batch_size=1, sync_dist=True)
 
 

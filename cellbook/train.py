@@ -32,9 +32,9 @@ from .data import ResumableDataLoader, ResumableSampler  # defined in cellbook.d
 # %% auto #0
 __all__ = ['NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule', 'WarmupSchedule', 'CyclicalSchedule',
            'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'checkpoint_safe',
-           'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint', 'write_pictures', 'ProgressPictures',
-           'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'EMAWeights', 'resolve_class_names',
-           'CellbookCLI', 'ResumableSampler', 'ResumableDataLoader']
+           'all_ranks', 'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint', 'write_pictures',
+           'ProgressPictures', 'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'EMAWeights',
+           'resolve_class_names', 'CellbookCLI', 'ResumableSampler', 'ResumableDataLoader']
 
 # %% ../nbs/05_train.ipynb #0d9833d6
 # every CellbookModule defines validation_step; having no validation data is normal, not worth a warning each run
@@ -425,6 +425,13 @@ def _train_loaders(trainer) -> list:
     elif not isinstance(loaders, (list, tuple)): loaders = [loaders]
     return [dl for dl in loaders if all(hasattr(dl, a) for a in ("state_dict", "load_state_dict", "consumed"))]
 
+def all_ranks(trainer, obj) -> list:
+    "`obj` (any picklable object) of every DDP rank, in rank order, on every rank; `[obj]` in one process."
+    if trainer.world_size == 1 or not (dist.is_available() and dist.is_initialized()): return [obj]
+    gathered = [None] * trainer.world_size
+    dist.all_gather_object(gathered, obj)
+    return gathered
+
 class ExactResume(Callback):
     "Save and restore RNG states (all ranks) and keep resumable loaders' `consumed` counts exact, for bitwise resume."
     def __init__(self, per_rank_seed: bool = True): # under DDP, reseed rank r with seed + r at the start of a fresh run
@@ -446,12 +453,7 @@ class ExactResume(Callback):
         for dl in self._loaders: dl.consumed = batch_idx + 1
 
     def on_save_checkpoint(self, trainer, pl_module, checkpoint):
-        state = rng_state(getattr(pl_module, "_cellbook_generators", None))
-        if trainer.world_size > 1 and dist.is_available() and dist.is_initialized():
-            states = [None] * trainer.world_size
-            dist.all_gather_object(states, state)
-        else: states = [state]
-        checkpoint["rng_states"] = states
+        checkpoint["rng_states"] = all_ranks(trainer, rng_state(getattr(pl_module, "_cellbook_generators", None)))
 
     def on_load_checkpoint(self, trainer, pl_module, checkpoint):
         self._pending = checkpoint.get("rng_states")

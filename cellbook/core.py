@@ -15,9 +15,9 @@ import torch
 from PIL import Image
 
 # %% auto #0
-__all__ = ['CHANNEL_COLORS', 'seed_everything', 'make_generator', 'make_rng', 'default_device', 'autocast_dtype', 'bad_input',
-           'check_file', 'check_dir', 'check_finite', 'check_shape', 'atomic_write', 'to_numpy', 'as_tensor', 'to_rgb',
-           'max_projections', 'image_grid', 'points_image', 'save_png']
+__all__ = ['CHANNEL_COLORS', 'seed_everything', 'make_generator', 'make_rng', 'check_size', 'default_device', 'autocast_dtype',
+           'bad_input', 'check_file', 'check_dir', 'check_finite', 'check_shape', 'atomic_write', 'to_numpy',
+           'as_tensor', 'to_rgb', 'max_projections', 'image_grid', 'points_image', 'save_png']
 
 # %% ../nbs/00_core.ipynb #fe0fea88
 def seed_everything(seed: int = 0, # the seed for Python's, NumPy's and PyTorch's global generators
@@ -52,6 +52,21 @@ def make_rng(seed: int | np.random.Generator | torch.Generator | None = None) ->
     if isinstance(seed, np.random.Generator): return seed
     if isinstance(seed, torch.Generator): seed = int(torch.randint(0, 2**63 - 1, (), generator=seed))
     return np.random.default_rng(seed)
+
+# %% ../nbs/00_core.ipynb #sizes02
+def check_size(size, # an int (the same along every axis) or a sequence of `ndim` ints
+               ndim: int = 2, # number of axes
+               minimum: int = 1, # smallest size allowed along an axis
+               name: str = "size", # the argument's name, for the error
+              ) -> tuple[int, ...]:
+    "`size` as a tuple of `ndim` ints, each at least `minimum`, or a `ValueError` naming `name`."
+    given = size
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool): size = (int(size),) * ndim
+    size = tuple(size) if isinstance(size, (tuple, list, np.ndarray)) else (size,)
+    if len(size) != ndim or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= minimum for s in size):
+        want = f"an integer at least {minimum}" if ndim == 1 else f"{ndim} integers, each at least {minimum}"
+        raise ValueError(f"{name} must be {want}, got {given!r}")
+    return tuple(int(s) for s in size)
 
 # %% ../nbs/00_core.ipynb #69fc6040
 def default_device(prefer: str | None = None) -> torch.device:

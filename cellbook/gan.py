@@ -18,7 +18,7 @@ from torch import nn
 from torch.utils.data import Dataset
 from PIL import Image
 
-from .core import bad_input, check_file, image_grid, make_generator
+from .core import bad_input, check_file, check_size, image_grid, make_generator
 from .data import LinDataModule, LinDataset, from_symmetric
 from .train import AdversarialModule, CriticSchedule, ResumableDataLoader
 from lightning.pytorch.utilities import rank_zero_warn
@@ -32,17 +32,10 @@ __all__ = ['LOSSES', 'JOINT_GENERATORS', 'CONDITIONAL_GENERATORS', 'dcgan_layout
            'GANModule', 'ConditionalGANModule']
 
 # %% ../nbs/10_gan.ipynb #94b6c2e8
-def _check_size(size) -> tuple[int, int]:
-    "`size` as a tuple `(H, W)` of positive ints."
-    try: h, w = (int(s) for s in size)
-    except (TypeError, ValueError): raise ValueError(f"size must be (H, W), got {size!r}") from None
-    if h < 1 or w < 1: raise ValueError(f"size must be positive, got {(h, w)}")
-    return h, w
-
 def dcgan_layout(size, # (H, W) of the images
                 ) -> tuple[tuple[int, int], int]:
     "The first kernel `(h0, w0)` and the number of stride-2 layers: halve `(H, W)` until either side is <= 4."
-    H, W = h, w = _check_size(size)
+    H, W = h, w = check_size(size)
     n = 0
     while h > 4 and w > 4:
         if h % 2 or w % 2:
@@ -84,7 +77,7 @@ class DCGANGenerator(nn.Module):
                  nc: int = 2, # output channels
                 ):
         super().__init__()
-        self.size, self.nz, self.nc = _check_size(size), int(nz), int(nc)
+        self.size, self.nz, self.nc = check_size(size), int(nz), int(nc)
         k0, widths = generator_widths(self.size, ngf, nc)
         layers = [nn.ConvTranspose2d(nz, widths[0], k0, 1, 0, bias=False)]
         for a, b in zip(widths[:-1], widths[1:]):
@@ -125,7 +118,7 @@ class DCGANCritic(nn.Module):
                  batch_norm: bool = True, # batch norm on the pyramid layers (off for WGAN-GP)
                 ):
         super().__init__()
-        self.size, self.nc, self.ndf, self.batch_norm = _check_size(size), int(nc), int(ndf), bool(batch_norm)
+        self.size, self.nc, self.ndf, self.batch_norm = check_size(size), int(nc), int(ndf), bool(batch_norm)
         self.main = _critic_layers(self.size, self.nc, self.ndf, self.batch_norm)
 
     def forward(self, x): return self.main(x).reshape(len(x))
@@ -139,7 +132,7 @@ class StarCritic(nn.Module):
                  batch_norm: bool = True, # batch norm on the pyramid layers (off for WGAN-GP)
                 ):
         super().__init__()
-        self.n_classes, self.size, self.nc, self.ndf, self.batch_norm = int(n_classes), _check_size(size), int(nc), int(ndf), bool(batch_norm)
+        self.n_classes, self.size, self.nc, self.ndf, self.batch_norm = int(n_classes), check_size(size), int(nc), int(ndf), bool(batch_norm)
         self.critics = nn.ModuleList([DCGANCritic(size, nc, ndf, batch_norm) for _ in range(self.n_classes)])
 
     def forward(self, x):
@@ -168,7 +161,7 @@ class _RedGreen(nn.Module):
     def __init__(self, n_towers: int, size, nz: int, ngf: int, nc: int, red_portion: float):
         super().__init__()
         if not 0 < red_portion < 1: raise ValueError(f"red_portion must be in (0, 1), got {red_portion}")
-        self.size, self.nz, self.red_portion, self.n_towers = _check_size(size), int(nz), float(red_portion), int(n_towers)
+        self.size, self.nz, self.red_portion, self.n_towers = check_size(size), int(nz), float(red_portion), int(n_towers)
         k0, widths = generator_widths(self.size, ngf, nc)
         red = [_red_count(w, red_portion) for w in widths]
         green = [w - r for w, r in zip(widths, red)]
@@ -297,7 +290,7 @@ class IndependentGenerator(nn.Module):
                  red_portion: float = 0.5, # red share of the separable generators
                 ):
         super().__init__()
-        self.n_classes, self.size, self.nz, self.nc, self.separable = int(n_classes), _check_size(size), int(nz), 2, bool(separable)
+        self.n_classes, self.size, self.nz, self.nc, self.separable = int(n_classes), check_size(size), int(nz), 2, bool(separable)
         make = (lambda: SeparableGenerator(size, nz, ngf, 2, red_portion)) if separable else (lambda: DCGANGenerator(size, nz, ngf, 2))
         self.generators = nn.ModuleList([make() for _ in range(self.n_classes)])
         if separable: self.nz_red = self.generators[0].nz_red
@@ -319,7 +312,7 @@ class MultichannelGenerator(nn.Module):
                  red_portion: float = 0.143, # separable: 1 of 7 output channels and 50 of 350 latent dims are red
                 ):
         super().__init__()
-        self.n_classes, self.size, self.nz, self.nc, self.separable = int(n_classes), _check_size(size), int(nz), 2, bool(separable)
+        self.n_classes, self.size, self.nz, self.nc, self.separable = int(n_classes), check_size(size), int(nz), 2, bool(separable)
         channels = self.n_classes + 1
         if separable:
             self.net = SeparableGenerator(size, nz, ngf, channels, red_portion)
@@ -670,7 +663,7 @@ class GANModule(_GANBase):
         super().__init__(loss, gp_weight, lr, critic_steps, **kwargs)
         if generator not in JOINT_GENERATORS: raise ValueError(f"generator must be one of {JOINT_GENERATORS}, got {generator!r} "
                                                                "(conditional generators train with ConditionalGANModule)")
-        self.size = _check_size(size)
+        self.size = check_size(size)
         self.netG = build_generator(generator, self.size, nz, ngf, nc, red_portion)
         bn = loss != "wgangp" if critic_batch_norm is None else critic_batch_norm
         self.netD = DCGANCritic(self.size, nc, ndf, bn)
@@ -711,7 +704,7 @@ class ConditionalGANModule(_GANBase):
         super().__init__(loss, gp_weight, lr, critic_steps, **kwargs)
         if generator not in CONDITIONAL_GENERATORS: raise ValueError(f"generator must be one of {CONDITIONAL_GENERATORS}, got {generator!r} "
                                                                      "(joint generators train with GANModule)")
-        self.size, self.n_classes, self.multichannel = _check_size(size), int(n_classes), generator.startswith("multichannel")
+        self.size, self.n_classes, self.multichannel = check_size(size), int(n_classes), generator.startswith("multichannel")
         self.netG = build_generator(generator, self.size, nz, ngf, 2, red_portion, self.n_classes)
         bn = loss != "wgangp" if critic_batch_norm is None else critic_batch_norm
         self.netD = DCGANCritic(self.size, 1 + self.n_classes, ndf, bn) if self.multichannel else StarCritic(self.n_classes, self.size, 2, ndf, bn)

@@ -21,7 +21,7 @@ from lightning.pytorch.utilities import rank_zero_info
 import roma
 from scipy.spatial import cKDTree
 
-from .core import bad_input, check_file, make_generator, to_numpy, save_png, atomic_write
+from .core import bad_input, check_file, check_size, make_generator, to_numpy, save_png, atomic_write
 from .io import read_points, write_points, write_fits
 from .synth import smlm, smlm_object, SMLM_SHAPES
 from .data import SmlmDataModule, ResumableDataLoader, sigma_folders, _fits_root
@@ -41,17 +41,11 @@ HOLLY_LAYERS = ((1, 16, 5, 2, 2), (16, 32, 3, 1, 1), (32, 32, 2, 2, 1), (32, 64,
                 (64, 128, 3, 1, 1), (128, 128, 2, 2, 1), (128, 256, 3, 1, 1), (256, 256, 2, 2, 1), (256, 256, 3, 1, 1))
 ROTATIONS = ("rotvec", "6d")
 
-def _as_size(size) -> tuple[int, int]:
-    "An image size as (H, W) from an int or a pair."
-    h, w = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
-    if not (int(h) > 0 and int(w) > 0): raise ValueError(f"size must be positive, got {size!r}")
-    return int(h), int(w)
-
 def feature_size(size, # image size: an int or (H, W)
                  layers=HOLLY_LAYERS, # (c_in, c_out, kernel, stride, padding) per convolution
                 ) -> tuple[int, int]:
     "The spatial size (h, w) of the encoder's last feature map."
-    h, w = _as_size(size)
+    h, w = check_size(size)
     for *_, k, s, p in layers: h, w = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
     if h < 1 or w < 1: raise ValueError(f"image size {size} is too small for the encoder")
     return h, w
@@ -68,7 +62,7 @@ class PoseEncoder(nn.Module):
                 ):
         super().__init__()
         if rotation not in ROTATIONS: raise ValueError(f"rotation must be one of {ROTATIONS}, got {rotation!r}")
-        self.size, self.max_trans, self.max_sigma, self.predict_sigma, self.rotation = _as_size(size), max_trans, max_sigma, predict_sigma, rotation
+        self.size, self.max_trans, self.max_sigma, self.predict_sigma, self.rotation = check_size(size), max_trans, max_sigma, predict_sigma, rotation
         layers, scale = [], width / 16
         for i, (cin, cout, k, s, p) in enumerate(HOLLY_LAYERS):
             cin, cout = (1 if i == 0 else max(1, round(cin * scale))), max(1, round(cout * scale))
@@ -221,7 +215,7 @@ def render_views(points: torch.Tensor, # (N, 3) ground truth
     p = points.to(rot.device, rot.dtype)
     if max_spawn > 1 or "offsets" in batch: p = p.repeat_interleave(max_spawn, 0)
     if "offsets" in batch: p = p + batch["offsets"]
-    return splat(p, rot, batch["shift"], float(sigma), _as_size(size), mask=batch.get("mask"))[:, None]
+    return splat(p, rot, batch["shift"], float(sigma), check_size(size), mask=batch.get("mask"))[:, None]
 
 # %% ../nbs/13_holly.ipynb #9f8bb49a
 def ring_object(n_points: int = 180, # points (spread evenly over the clusters)
@@ -315,7 +309,7 @@ def check_fits_data(root, # a folder of sigma folders or of FITS files (or a fol
     if bad: raise bad_input(bad[0], f"sigma folder name {bad[0].name!r} is not a number, expected folders named by sigma "
                                     f"(e.g. '10.0', '8', '1.41') holding .fits files")
     files = [f for folder in ([root] if not levels else levels.values()) for f in sorted(folder.iterdir()) if f.suffix.lower() in _FITS]
-    want = None if size is None else _as_size(size)
+    want = None if size is None else check_size(size)
     for f in files:
         try: shape = tuple(fits.getdata(f).shape[-2:])
         except Exception as e: raise bad_input(f, f"cannot be read as a FITS image ({type(e).__name__}: {e})") from None
@@ -385,7 +379,7 @@ class Holly(CellbookModule):
                  **kwargs, # CellbookModule options (channels_last, compile, nan_check_every)
                 ):
         super().__init__(**kwargs)
-        self.size = _as_size(image_size)
+        self.size = check_size(image_size)
         self.encoder = PoseEncoder(self.size, max_shift, max_sigma, predict_sigma, rotation, width, hidden)
         self.points = nn.Parameter(init_points(n_points, init, init_seed))
         self.register_buffer("snapshot", self.points.detach().clone())
@@ -646,7 +640,7 @@ def render_mesh(mesh_path, # an OBJ or PLY file (its vertices are the fluorophor
     points = torch.from_numpy(read_points(mesh_path))
     if euler is not None: rotvec = euler_to_rotvec(torch.as_tensor(euler, dtype=torch.float32), "holly", degrees=degrees)
     rotvec = torch.zeros(3) if rotvec is None else torch.as_tensor(rotvec, dtype=torch.float32)
-    image = to_numpy(splat(points, rotvec, torch.as_tensor(shift, dtype=torch.float32), sigma, _as_size(size))).astype(np.float32)
+    image = to_numpy(splat(points, rotvec, torch.as_tensor(shift, dtype=torch.float32), sigma, check_size(size))).astype(np.float32)
     if out is not None:
         if Path(out).suffix.lower() == ".png":
             save_png(out, (np.clip(image / max(float(image.max()), 1e-12), 0, 1) * 255 + 0.5).astype(np.uint8))

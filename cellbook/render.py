@@ -6,14 +6,14 @@ Docs: https://cellbook.github.io/cellbook/render.html.md"""
 
 # %% ../nbs/01a_render.ipynb #a1d3b289
 from __future__ import annotations
-import contextlib, math, operator
+import contextlib, math
 
 import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 import roma
 
-from .core import make_generator
+from .core import check_size, make_generator
 
 # %% auto #0
 __all__ = ['HOLLY_ZERO_ROTVEC', 'holly_zero_quirk', 'euler_to_rotvec', 'rotvec_to_euler', 'random_rotvec', 'slerp',
@@ -98,15 +98,6 @@ def _full_precision(device: torch.device):
     "Turn autocast off: the renderer computes in float32 (or float64) whatever the caller's autocast says."
     with torch.autocast(device_type=device.type, enabled=False): yield
 
-def _check_size(size) -> tuple[int, int]:
-    "(H, W) as ints, or ValueError."
-    try:
-        h, w = (operator.index(s) for s in size)  # ints (numpy ints too), not floats
-        ok = h > 0 and w > 0 and not any(isinstance(s, bool) for s in size)
-    except (TypeError, ValueError): ok = False
-    if not ok: raise ValueError(f"size must be two positive ints (H, W), got {size!r}")
-    return h, w
-
 def _float_dtype(*xs) -> torch.dtype:
     "float64 if any tensor argument is float64, else float32 (half precision is promoted)."
     return torch.float64 if any(torch.is_tensor(x) and x.dtype == torch.float64 for x in xs) else torch.float32
@@ -155,7 +146,7 @@ def project(points, # (N, 3) or (B, N, 3) points in world units
             holly_quirk: bool = False, # reproduce HOLLy's zero-rotation quirk (see `holly_zero_quirk`)
            ) -> tuple[torch.Tensor, torch.Tensor]:
     "Pixel coordinates (u = column, v = row) of posed points: each (B, N), or (N,) when nothing is batched."
-    size = _check_size(size)
+    size = check_size(size)
     points, rotvec, shift, sizes = _pose(points, rotvec, shift, _float_dtype(points, rotvec, shift), _device(points, rotvec, shift))
     _batch_size(**sizes)
     return _project(points, rotvec, shift, size, holly_quirk)
@@ -173,7 +164,7 @@ def _as_sigma(sigma, dtype, device) -> tuple[torch.Tensor, bool]:
 
 def _prepare(points, rotvec, shift, sigma, size, mask, holly_quirk):
     "Checked, broadcast inputs for the renderers: u, v, mask (B, N), sigma (B,), whether batched, (H, W)."
-    size = _check_size(size)
+    size = check_size(size)
     device, dtype = _device(points, rotvec, shift, sigma, mask), _float_dtype(points, rotvec, shift, sigma, mask)
     points, rotvec, shift, sizes = _pose(points, rotvec, shift, dtype, device)
     sigma, sigma_batched = _as_sigma(sigma, dtype, device)
@@ -290,7 +281,7 @@ class Splatter(nn.Module):
                  chunk: int | None = None, # points per chunk (see `splat`)
                 ):
         super().__init__()
-        self.size, self.holly_quirk, self.chunk = _check_size(size), holly_quirk, chunk
+        self.size, self.holly_quirk, self.chunk = check_size(size), holly_quirk, chunk
 
     def forward(self, points, rotvec, shift, sigma, mask=None) -> torch.Tensor:
         "Render (B, H, W) or (H, W); see `splat`."

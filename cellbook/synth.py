@@ -16,7 +16,7 @@ import torch.nn.functional as F
 import roma
 import trimesh
 
-from .core import make_generator, atomic_write, to_numpy
+from .core import check_size, make_generator, atomic_write, to_numpy
 from .render import random_rotvec, splat
 from .io import (ICELL_CHANNELS, read_points, write_class_png, write_fits, write_icell_h5, write_icell_manifest, write_mrc,
                          write_points, write_subvolumes, write_tiff)
@@ -44,15 +44,6 @@ def _check_classes(classes, known, what: str) -> tuple:
     if unknown: raise ValueError(f"{what}: unknown class {', '.join(map(repr, unknown))}, expected some of {tuple(known)}")
     if len(set(classes)) != len(classes): raise ValueError(f"{what}: classes must be distinct, got {classes}")
     return classes
-
-def _check_size(size, ndim: int, minimum: int, name: str = "size") -> tuple:
-    "`size` as a tuple of `ndim` ints, each at least `minimum`, or a `ValueError`."
-    if isinstance(size, (int, np.integer)) and not isinstance(size, bool): size = (int(size),) * ndim
-    size = tuple(size) if isinstance(size, (tuple, list)) else (size,)
-    if len(size) != ndim or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= minimum for s in size):
-        want = f"an integer at least {minimum}" if ndim == 1 else f"{ndim} integers, each at least {minimum}"
-        raise ValueError(f"{name} must be {want}, got {size[0] if ndim == 1 and len(size) == 1 else size!r}")
-    return tuple(int(s) for s in size)
 
 def _generators(seed, k: int) -> list[torch.Generator]:
     "`k` independent `torch.Generator`s derived from one seed (or generator)."
@@ -293,7 +284,7 @@ def lin_like(n: int, # number of images
             ) -> dict:
     "Two-channel fission-yeast-like cells (red reference, green protein class) with cell-cycle stage and flips."
     n = _check_count(n)
-    H, W = size = _check_size(size, 2, 16)
+    H, W = size = check_size(size, 2, 16)
     classes = _check_classes(classes, LIN_PATTERNS, "lin_like")
     g_cell, g_red, g_green = _generators(seed, 3)
     labels = _balanced_labels(n, len(classes), g_cell)
@@ -555,7 +546,7 @@ def cells3d(n: int, # number of cells
            ) -> dict:
     "Six-channel 3D cells (ICELL_CHANNELS order) with a class-dependent structure channel and their geometry."
     n = _check_count(n)
-    Z, Y, X = shape = _check_size(shape, 3, 8, "shape")
+    Z, Y, X = shape = check_size(shape, 3, 8, "shape")
     classes = _check_classes(classes, CELLS3D_PATTERNS, "cells3d")
     g_cell, g_ref, g_struct = _generators(seed, 3)
     labels = _balanced_labels(n, len(classes), g_cell)
@@ -756,7 +747,7 @@ def subtomogram_templates(size: int = 32, # edge length in voxels (shapes scale 
                           classes: tuple = SUBTOMO_CLASSES, # template names
                          ) -> np.ndarray:
     "Noise-free class templates `(K, size, size, size)` in their canonical pose, densities in [0, 1]."
-    size = _check_size(size, 1, 8, "size")[0]
+    size = check_size(size, 1, 8, "size")[0]
     classes = _check_classes(classes, SUBTOMO_CLASSES, "subtomograms")
     s = size / 32
     p = _grid((size,) * 3) / s                        # (x, y, z) in 32³-voxel units
@@ -808,7 +799,7 @@ def subtomograms(n: int, # number of subvolumes
                 ) -> dict:
     "Cryo-ET-like subvolumes of several macromolecule shapes in random poses, with noise at `snr` and a missing wedge."
     n = _check_count(n)
-    size = _check_size(size, 1, 8, "size")[0]
+    size = check_size(size, 1, 8, "size")[0]
     classes = _check_classes(classes, SUBTOMO_CLASSES, "subtomograms")
     if not (isinstance(snr, (int, float, np.number)) and snr > 0): raise ValueError(f"subtomograms: snr must be a positive number (or inf), got {snr!r}")
     if missing_wedge is not None and not (isinstance(missing_wedge, (int, float, np.number)) and 0 < missing_wedge < 90):
@@ -952,7 +943,7 @@ def tissue(n: int, # number of images
           ) -> dict:
     "Seven-channel multiplex tissue images (TISSUE_CHANNELS) with cell centres, types, marker status and tumour masks."
     n = _check_count(n)
-    H, W = _check_size(shape, 2, 32, "shape")
+    H, W = check_size(shape, 2, 32, "shape")
     g_tissue, g_noise = _generators(seed, 2)
     G = len(torch.arange(_TISSUE_SPACING / 2, H, _TISSUE_SPACING)) * len(torch.arange(_TISSUE_SPACING / 2, W, _TISSUE_SPACING))
     chunk = max(1, 2_000_000 // (G * (2 * _TISSUE_PATCH + 1) ** 2))   # images at once (bounds the patch memory)

@@ -1056,7 +1056,7 @@ def _selected_batches(model, dataset, indices, batch_size: int, num_workers: int
     return (model._select(batch) for batch in DataLoader(Subset(dataset, np.asarray(indices).tolist()), batch_size=batch_size, num_workers=num_workers))
 
 class RecognitionScore(Callback):
-    "Logs `val/recognised` (and per class, `val/recognised/<class>`) at every validation: `sample_recognition` of the weights being validated (the average under `EMAWeights`); monitor it to keep the best snapshot."
+    "Logs `val/recognised` (and per class, `val/recognised/<class>`) at every validation: `sample_recognition` of the weights being validated (the average under `EMAWeights`); monitor it to keep the best snapshot. Under DDP the ranks share the decoding and the classifier's features out."
     def __init__(self, refs: torch.Tensor | None = None, # (R, 2, ...) membrane + DNA of validation cells; None: the data module's first `n_refs` validation cells
                  classifier=None, # fitted on real training cells, e.g. by `fit_structure_classifier`; None: fitted on the data module's training cells
                  n_refs: int | None = 50, # references taken from the validation cells when `refs` is None (None: all)

@@ -1146,7 +1146,7 @@ class CellDataModule(pl.LightningDataModule):
             n = len(ds.classes)
             kw.update(batch_sampler=PerClassBatchSampler(ds.labels, h.batch_size, seed=h.seed, n_classes=n), collate_fn=StackPerClass(n))
         else: kw.update(batch_size=h.batch_size)
-        return ResumableDataLoader(ds, seed=h.seed, **kw) if train else DataLoader(ds, **kw)
+        return ResumableDataLoader(ds, seed=h.seed, **kw) if train else DataLoader(ds, generator=make_generator(h.seed), **kw)   # its own generator: iterating it leaves the global random state alone
     def train_dataloader(self): return self._loader(self.train_set, True)
     def val_dataloader(self): return self._loader(self.val_set, False)
     def test_dataloader(self): return self._loader(self.test_set, False)

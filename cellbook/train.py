@@ -433,9 +433,9 @@ def all_ranks(trainer, obj) -> list:
     return gathered
 
 class ExactResume(Callback):
-    "Save and restore RNG states (all ranks) and keep resumable loaders' `consumed` counts exact, for bitwise resume."
+    "Save and restore RNG states (all ranks) and keep resumable loaders' `consumed` counts exact, for bitwise resume; validation draws from a copy of the random state, so training does not depend on when (or whether) it validates."
     def __init__(self, per_rank_seed: bool = True): # under DDP, reseed rank r with seed + r at the start of a fresh run
-        self.per_rank_seed, self._pending, self._loaders = per_rank_seed, None, []
+        self.per_rank_seed, self._pending, self._loaders, self._training_rng = per_rank_seed, None, [], None
 
     @property
     def state_key(self) -> str: return "ExactResume"
@@ -444,6 +444,13 @@ class ExactResume(Callback):
         if stage == "fit" and self.per_rank_seed and trainer.world_size > 1 and "PL_GLOBAL_SEED" in os.environ:
             seed = int(os.environ["PL_GLOBAL_SEED"]) + trainer.global_rank
             random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+
+    def on_validation_start(self, trainer, pl_module):
+        self._training_rng = rng_state(getattr(pl_module, "_cellbook_generators", None))
+
+    def on_validation_end(self, trainer, pl_module):
+        if self._training_rng is not None: set_rng_state(self._training_rng, getattr(pl_module, "_cellbook_generators", None))
+        self._training_rng = None
 
     def on_train_epoch_start(self, trainer, pl_module):
         self._loaders = _train_loaders(trainer)

@@ -10,6 +10,7 @@ Results: benchmarks/results/icell_quality_retrain_cpu.log
 import sys, json, time, warnings
 warnings.filterwarnings("ignore")
 import numpy as np, torch
+from torch.utils.data import default_collate
 from sklearn.mixture import GaussianMixture
 from cellbook.core import make_generator
 from cellbook.data import ICellDataModule, default_cache_dir
@@ -18,8 +19,7 @@ from cellbook.icell import load_icell, fit_structure_classifier, _each_class, _d
 ckpt = sys.argv[1]
 q_dir = default_cache_dir()/"icell-quality"
 dm = ICellDataModule(None, n=700, shape=[16, 32, 32], batch_size=16, seed=0, val=0.1, test=0.15, cache_dir=str(q_dir)); dm.setup()
-def stack(ds):
-    return {"image": torch.stack([ds[i]["image"] for i in range(len(ds))]), "label": torch.tensor([ds[i]["label"] for i in range(len(ds))])}
+def stack(ds): return default_collate([ds[i] for i in range(len(ds))])   # the whole split as one batch
 train, val, test = stack(dm.train_set), stack(dm.val_set), stack(dm.test_set)
 clf = fit_structure_classifier(train["image"], train["label"])
 model = load_icell(ckpt)

@@ -1082,17 +1082,17 @@ class RecognitionScore(Callback):
             self.classifier = self._fit_classifier(pl_module, dm.train_set, trainer, dm.hparams.get("num_workers", 0))
             if val: self._check_classifier(val)
 
-    def _fit_classifier(self, model, train_set, trainer=None, num_workers: int = 0):
+    def _fit_classifier(self, model, train_set, trainer, num_workers: int = 0):
         "`fit_structure_classifier` on `n_train` training cells drawn at random, their features computed batch by batch (with a progress bar); under DDP each rank computes a share and all fit on all."
         n = len(train_set)
         drawn = np.arange(n) if self.n_train is None or self.n_train >= n else torch.randperm(n, generator=make_generator(self.seed))[:self.n_train].sort().values.numpy()
         self.n_fitted = len(drawn)
-        mine = drawn if trainer is None else drawn[_rank_share(len(drawn), trainer)]
-        progress = trainer is not None and trainer.is_global_zero and trainer.progress_bar_callback is not None
+        mine = drawn[_rank_share(len(drawn), trainer)]
+        progress = trainer.is_global_zero and trainer.progress_bar_callback is not None
         batches = _progress(_selected_batches(model, train_set, mine, self.batch_size, num_workers), math.ceil(len(mine) / self.batch_size),
                             "RecognitionScore: features of the training cells", progress)
         parts = [(structure_features(with_structure(ref, s)), label) for ref, s, label in batches]
-        if trainer is not None: parts = [part for share in all_ranks(trainer, parts) for part in share]
+        parts = [part for share in all_ranks(trainer, parts) for part in share]
         classifier = _structure_classifier()
         classifier[1:].fit(np.concatenate([f for f, _ in parts]), torch.cat([label for _, label in parts]).numpy())
         return classifier

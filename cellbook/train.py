@@ -432,6 +432,10 @@ def all_ranks(trainer, obj) -> list:
     dist.all_gather_object(gathered, obj)
     return gathered
 
+def _generators(pl_module) -> dict | None:
+    "The named generators a `CellbookModule` draws from (`register_generator`); None for other modules."
+    return getattr(pl_module, "_cellbook_generators", None)
+
 class ExactResume(Callback):
     "Save and restore RNG states (all ranks) and keep resumable loaders' `consumed` counts exact, for bitwise resume; validation draws from a copy of the random state, so training does not depend on when (or whether) it validates."
     def __init__(self, per_rank_seed: bool = True): # under DDP, reseed rank r with seed + r at the start of a fresh run
@@ -446,11 +450,10 @@ class ExactResume(Callback):
             random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
     def on_validation_start(self, trainer, pl_module):
-        self._training_rng = rng_state(getattr(pl_module, "_cellbook_generators", None))
+        self._training_rng = rng_state(_generators(pl_module))
 
     def on_validation_end(self, trainer, pl_module):
-        if self._training_rng is not None: set_rng_state(self._training_rng, getattr(pl_module, "_cellbook_generators", None))
-        self._training_rng = None
+        set_rng_state(self._training_rng, _generators(pl_module))
 
     def on_train_epoch_start(self, trainer, pl_module):
         self._loaders = _train_loaders(trainer)
@@ -460,7 +463,7 @@ class ExactResume(Callback):
         for dl in self._loaders: dl.consumed = batch_idx + 1
 
     def on_save_checkpoint(self, trainer, pl_module, checkpoint):
-        checkpoint["rng_states"] = all_ranks(trainer, rng_state(getattr(pl_module, "_cellbook_generators", None)))
+        checkpoint["rng_states"] = all_ranks(trainer, rng_state(_generators(pl_module)))
 
     def on_load_checkpoint(self, trainer, pl_module, checkpoint):
         self._pending = checkpoint.get("rng_states")
@@ -470,7 +473,7 @@ class ExactResume(Callback):
             states = self._pending
             if len(states) != trainer.world_size:
                 rank_zero_warn(f"checkpoint holds RNG states of {len(states)} ranks, this run has {trainer.world_size}: the resumed run is not bitwise exact")
-            set_rng_state(states[trainer.global_rank % len(states)], getattr(pl_module, "_cellbook_generators", None))
+            set_rng_state(states[trainer.global_rank % len(states)], _generators(pl_module))
             self._pending = None
         self._loaders = _train_loaders(trainer)   # a resumed run's first epoch may not start (it continues)
 
@@ -601,13 +604,13 @@ class ProgressPictures(Callback):
         if not trainer.is_global_zero: return {}
         folder = Path(self.dirpath or os.path.join(trainer.default_root_dir, "pictures"))
         modes = {m: m.training for m in pl_module.modules()}
-        state = rng_state(getattr(pl_module, "_cellbook_generators", None))
+        state = rng_state(_generators(pl_module))
         try:
             pl_module.eval()
             with torch.no_grad(): pictures = pl_module.progress_images()
         finally:
             for m, training in modes.items(): m.training = training
-            set_rng_state(state, getattr(pl_module, "_cellbook_generators", None))
+            set_rng_state(state, _generators(pl_module))
         paths = write_pictures(pictures, folder, tag)
         self.written.extend(paths.values())
         tb = [lg for lg in trainer.loggers if type(lg).__name__ == "TensorBoardLogger"]

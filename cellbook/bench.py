@@ -22,7 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
-from .core import atomic_write
+from .core import atomic_write, to_channels_last
 from . import synth
 from .io import write_mrc
 from .data import ICellDataset, MrcDataset, TiffTileDataset
@@ -35,9 +35,9 @@ from .icell import ICellVAE
 # %% auto #0
 __all__ = ['DEVICE_PEAKS', 'MODES', 'TABLE_COLUMNS', 'RENDER_SIGMA', 'SYNTH_GENERATORS', 'PATHS', 'PROFILES', 'LOADING_PAIRS',
            'sync', 'time_step', 'timing_stats', 'PeakMemory', 'count_step', 'device_peaks', 'utilisation',
-           'mode_skip_reason', 'math_precision', 'autocast', 'to_channels_last', 'prepare_module', 'prepare_input',
-           'graph_safe', 'cuda_graph', 'cpu_name', 'device_name', 'environment', 'fmt', 'to_markdown', 'Case',
-           'HotPath', 'run_case', 'run_setting', 'add_ratios', 'run_suite', 'write_results', 'results_markdown', 'main']
+           'mode_skip_reason', 'math_precision', 'autocast', 'prepare_module', 'prepare_input', 'graph_safe',
+           'cuda_graph', 'cpu_name', 'device_name', 'environment', 'fmt', 'to_markdown', 'Case', 'HotPath', 'run_case',
+           'run_setting', 'add_ratios', 'run_suite', 'write_results', 'results_markdown', 'main']
 
 # %% ../nbs/50_bench.ipynb #c6533bc4
 def sync(device=None, # a torch.device or name; only CUDA devices are waited for
@@ -216,20 +216,6 @@ def autocast(mode: str, device):
     device = torch.device(device)
     if _check_mode(mode) == "bf16": return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
-
-def _channels_last_format(ndim: int):
-    return {4: torch.channels_last, 5: torch.channels_last_3d}.get(ndim)
-
-def to_channels_last(x): # a (B, C, H, W) or (B, C, D, H, W) tensor, or a module
-    "A tensor in channels-last layout (4D: NHWC, 5D: NDHWC), or a module whose 4D/5D weights are converted in place."
-    if isinstance(x, nn.Module):
-        with torch.no_grad():
-            for t in list(x.parameters()) + list(x.buffers()):
-                fmt = _channels_last_format(t.ndim)
-                if fmt is not None: t.data = t.data.contiguous(memory_format=fmt)
-        return x
-    fmt = _channels_last_format(x.ndim)
-    return x if fmt is None else x.contiguous(memory_format=fmt)
 
 def prepare_module(module: nn.Module, # the model
                    mode: str, # one of MODES

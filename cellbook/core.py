@@ -17,7 +17,7 @@ from PIL import Image
 # %% auto #0
 __all__ = ['CHANNEL_COLORS', 'seed_everything', 'make_generator', 'make_rng', 'check_size', 'default_device', 'autocast_dtype',
            'bad_input', 'check_file', 'check_dir', 'check_finite', 'check_shape', 'atomic_write', 'to_numpy',
-           'as_tensor', 'to_rgb', 'max_projections', 'image_grid', 'points_image', 'save_png']
+           'as_tensor', 'to_channels_last', 'to_rgb', 'max_projections', 'image_grid', 'points_image', 'save_png']
 
 # %% ../nbs/00_core.ipynb #fe0fea88
 def seed_everything(seed: int = 0, # the seed for Python's, NumPy's and PyTorch's global generators
@@ -161,6 +161,17 @@ def to_numpy(x) -> np.ndarray:
 def as_tensor(x, dtype: torch.dtype = torch.float32, device=None) -> torch.Tensor:
     "A tensor of `dtype` from an array, list or tensor (no copy when nothing changes)."
     return torch.as_tensor(x, dtype=dtype, device=device)
+
+_CHANNELS_LAST = {4: torch.channels_last, 5: torch.channels_last_3d}
+
+def to_channels_last(x): # a (B, C, H, W) or (B, C, D, H, W) tensor, another tensor (returned as is), or a module
+    "A tensor in channels-last layout (4D: NHWC, 5D: NDHWC), or a module whose 4D/5D weights and buffers are converted in place."
+    if isinstance(x, torch.nn.Module):
+        with torch.no_grad():
+            for t in list(x.parameters()) + list(x.buffers()):
+                if t.ndim in _CHANNELS_LAST: t.data = t.data.contiguous(memory_format=_CHANNELS_LAST[t.ndim])
+        return x
+    return x.contiguous(memory_format=_CHANNELS_LAST[x.ndim]) if x.ndim in _CHANNELS_LAST else x
 
 # %% ../nbs/00_core.ipynb #24095dd7
 CHANNEL_COLORS = ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1), (0, 1, 1), (1, 1, 0), (1, 1, 1))

@@ -25,7 +25,7 @@ from lightning_utilities.core.apply_func import apply_to_collection
 from lightning_utilities.core.imports import RequirementCache
 from PIL import Image
 
-from .core import atomic_write, seed_everything, to_numpy, image_grid, max_projections, points_image, save_png
+from .core import atomic_write, seed_everything, to_channels_last, to_numpy, image_grid, max_projections, points_image, save_png
 from .io import write_points
 from .data import ResumableDataLoader, ResumableSampler  # defined in cellbook.data; importable from here too
 
@@ -159,7 +159,7 @@ def _losses_dict(out, what: str) -> dict:
 
 class CellbookModule(pl.LightningModule):
     "Base LightningModule: losses to the progress bar, NaN guard, curricula and state in checkpoints, channels-last, compile."
-    def __init__(self, channels_last: bool = False, # convert conv weights and 4D/5D inputs to channels-last (GPU speed-up)
+    def __init__(self, channels_last: bool = False, # convert conv weights and 4D/5D inputs to channels-last (faster convolutions, on CPU too)
                  compile: bool = False, # torch.compile each child network (on GPU; skipped with a warning on CPU)
                  nan_check_every: int = 1, # check the losses for NaN/inf every this many steps (0: never)
                 ):
@@ -219,7 +219,7 @@ class CellbookModule(pl.LightningModule):
 
     # ---- engine hooks ---------------------------------------------------------------------------------------------
     def setup(self, stage: str):
-        if self.channels_last: _to_channels_last(self)
+        if self.channels_last: to_channels_last(self)
         if self.compile_networks:
             if self.trainer.strategy.root_device.type != "cuda":
                 rank_zero_warn(f"{type(self).__name__}: compile=True is ignored on {self.trainer.strategy.root_device.type} (torch.compile is used on GPU only)")
@@ -227,13 +227,8 @@ class CellbookModule(pl.LightningModule):
                 for child in self.children(): child.compile()
 
     def prepare_batch(self, batch):
-        "The batch as the step sees it: 4D/5D float tensors in channels-last layout when `channels_last` is on."
-        if not self.channels_last: return batch
-        def fmt(x):
-            if x.ndim == 4 and x.is_floating_point(): return x.contiguous(memory_format=torch.channels_last)
-            if x.ndim == 5 and x.is_floating_point(): return x.contiguous(memory_format=torch.channels_last_3d)
-            return x
-        return apply_to_collection(batch, torch.Tensor, fmt)
+        "The batch as the step sees it: 4D/5D tensors in channels-last layout when `channels_last` is on."
+        return apply_to_collection(batch, torch.Tensor, to_channels_last) if self.channels_last else batch
 
     def on_train_start(self):
         for name, (s, interval, _) in self._schedules.items():
@@ -287,12 +282,6 @@ def _init_args(frame, obj) -> dict:
         args.update({k: frame.f_locals[k] for k in names if k != "self" and k in frame.f_locals})
         frame = frame.f_back
     return args
-
-def _to_channels_last(module: nn.Module):
-    "Convert 4D/5D parameters and buffers of `module` to channels-last in place."
-    for t in list(module.parameters()) + list(module.buffers()):
-        if t.ndim == 4: t.data = t.data.contiguous(memory_format=torch.channels_last)
-        elif t.ndim == 5: t.data = t.data.contiguous(memory_format=torch.channels_last_3d)
 
 # %% ../nbs/05_train.ipynb #6d3676e0
 class CriticSchedule:

@@ -9,8 +9,13 @@ over `--cells` training cells (about 6,000 in the 2017 data), assuming both stag
     python benchmarks/icell_speed.py --quick                      # CPU, tiny crops 16x32x32, batch 4
     python benchmarks/icell_speed.py --device cuda                # full crops (Z,Y,X) 64x96x128, batch 30, bf16
     python benchmarks/icell_speed.py --device cuda --size 64 96 160 --batch 32
+    python benchmarks/icell_speed.py --size 16 32 32 --batch 16 --widths 16 32 64 --n-latent 32 --steps 6 --warmup 2 --models vae_structure   # the slow cells' model
 
-The baseline in every run is the beta-VAE reference model; other rows report their ratio to it.
+Every model is timed in both memory layouts, contiguous (NCDHW) and channels-last (NDHWC, `channels_last=True` of the
+Lightning modules, cellbook.core.to_channels_last); `speedup_channels_last` is the contiguous step time over the
+channels-last one, measured in the same run.
+
+The baseline in every run is the beta-VAE reference model (contiguous); other rows report their ratio to it.
 Output: JSON lines, printed and appended to benchmarks/results/icell_speed.jsonl.
 """
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 import torch
 
 warnings.filterwarnings("ignore")
+from cellbook.core import to_channels_last
 from cellbook.bench import count_step, device_name, device_peaks, environment, time_step, utilisation
 from cellbook.icell import ICellVAE, ICellAAEGAN
 
@@ -53,11 +59,12 @@ def step_fn(model, batch, device, bf16):
     return step
 
 
-def measure(kind, stage, args, device):
+def measure(kind, stage, args, device, channels_last: bool):
     torch.manual_seed(0)
     model = make(kind, stage, args.size, args.widths, args.n_latent, args.aae_width).to(device).train()
     B = args.batch
     batch = {"image": torch.rand(B, 3, *args.size, device=device), "label": torch.randint(0, 7, (B,), device=device)}
+    if channels_last: model, batch["image"] = to_channels_last(model), to_channels_last(batch["image"])
     step = step_fn(model, batch, device, args.bf16)
     timing = time_step(step, warmup=args.warmup, repeats=args.steps, device=device)   # warm-up first, so the counted step is not the first
     flops = count_step(step)["flops"]
@@ -65,7 +72,7 @@ def measure(kind, stage, args, device):
     use = utilisation(flops, None, dt, device_peaks(device_name(torch.device(device))), "bf16" if args.bf16 else "fp32")
     cells_per_s = B / dt
     epochs = args.epochs_ref + args.epochs_struct
-    return {"model": f"{kind}_{stage}", "size": list(args.size), "batch": B, "bf16": args.bf16,
+    return {"model": f"{kind}_{stage}", "size": list(args.size), "batch": B, "bf16": args.bf16, "channels_last": channels_last,
             "step_s": dt, "spread_pct": timing["spread_pct"], "cells_per_s": cells_per_s, "flops_per_step": flops,
             "tflops_per_s": use["achieved_tflops"], "mfu": use["mfu"], "params": sum(p.numel() for p in model.parameters()),
             "projected_days_150+150_epochs": args.cells * epochs / cells_per_s / 86400, **environment(torch.device(device))}
@@ -99,11 +106,14 @@ def main(argv=None):
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     for name in args.models:
         kind, stage = name.split("_")
-        r = measure(kind, stage, args, args.device)
-        base = base or r["step_s"]
-        r["ratio_to_vae_reference"] = r["step_s"] / base
-        print(json.dumps(r), flush=True)
-        with open(RESULTS, "a") as f: f.write(json.dumps(r) + "\n")      # row by row: a later model's failure keeps these
+        contiguous = None
+        for channels_last in (False, True):
+            r = measure(kind, stage, args, args.device, channels_last)
+            base, contiguous = base or r["step_s"], contiguous or r["step_s"]
+            r["ratio_to_vae_reference"] = r["step_s"] / base
+            r["speedup_channels_last"] = contiguous / r["step_s"]
+            print(json.dumps(r), flush=True)
+            with open(RESULTS, "a") as f: f.write(json.dumps(r) + "\n")      # row by row: a later model's failure keeps these
     return 0
 
 

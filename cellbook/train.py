@@ -159,7 +159,7 @@ def _losses_dict(out, what: str) -> dict:
 
 class CellbookModule(pl.LightningModule):
     "Base LightningModule: losses to the progress bar, NaN guard, curricula and state in checkpoints, channels-last, compile."
-    def __init__(self, channels_last: bool = False, # convert conv weights and 4D/5D inputs to channels-last (faster convolutions, on CPU too)
+    def __init__(self, channels_last: bool = False, # convert conv weights and 4D/5D inputs to channels-last (often faster, on CPU too: measure)
                  compile: bool = False, # torch.compile each child network (on GPU; skipped with a warning on CPU)
                  nan_check_every: int = 1, # check the losses for NaN/inf every this many steps (0: never)
                 ):

@@ -22,13 +22,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from cellbook.bench import sync
 from cellbook.ae3d import AE3D, activity_l1, kmeans_codes
 
 RESULTS = Path(__file__).parent / "results" / "ae3d_speed.jsonl"
-
-
-def sync(device: torch.device):
-    if device.type == "cuda": torch.cuda.synchronize()
 
 
 def train_throughput(device: torch.device, batch: int, size: int, steps: int, warmup: int,

@@ -13,7 +13,7 @@ Output: one JSON line per (size, repeat) and one summary line per size, printed 
 benchmarks/results/engine_overhead.jsonl.
 """
 from __future__ import annotations
-import argparse, json, logging, os, platform, statistics, sys, tempfile, time, warnings
+import argparse, json, logging, os, platform, statistics, tempfile, time, warnings
 from pathlib import Path
 
 import torch

@@ -29,16 +29,13 @@ import torch
 
 warnings.filterwarnings("ignore")
 logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
+from cellbook.bench import sync
 from cellbook.core import seed_everything
 from cellbook.gan import DCGANCritic, DCGANGenerator, critic_loss, default_optimizer, generator_loss
 from cellbook.synth import lin_like
 
 RESULTS = Path(__file__).parent / "results" / "gan_speed.jsonl"
 PAPER_ITERATIONS = 500_000
-
-
-def sync(device):
-    if device.type == "cuda": torch.cuda.synchronize()
 
 
 def real_images(n: int, device) -> torch.Tensor:
@@ -80,7 +77,7 @@ def engine_loop(device, iters: int, warmup: int, batch: int) -> float:
     import lightning.pytorch as pl
     from cellbook.gan import GANModule
     from cellbook.train import make_trainer
-    from torch.utils.data import DataLoader, TensorDataset
+    from torch.utils.data import DataLoader
 
     class Timer(pl.Callback):
         def __init__(self): self.marks = []

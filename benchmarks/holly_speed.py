@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 
 from cellbook.core import atomic_write
-from cellbook.holly import Holly, HollySimDataModule, render_views
+from cellbook.holly import Holly, HollySimDataModule
 from cellbook.render import splat_dense
 
 PAPER_STEPS = 40 * 40_000 // 32   # 40 epochs x 40 000 images at B = 32

@@ -31,7 +31,8 @@ from pathlib import Path
 
 import torch
 
-from cellbook.core import atomic_write, make_generator
+from cellbook.bench import append_jsonl, memory_available, sync
+from cellbook.core import make_generator
 from cellbook.render import project, random_rotvec, splat, splat_dense
 from cellbook import render as _render
 
@@ -75,15 +76,6 @@ def memory_needed(variant: str, B: int, N: int, H: int, W: int) -> int:
     if variant == "separable": return 12 * largest_intermediate(variant, B, N, H, W)
     per_image = largest_intermediate("loop", B, N, H, W)
     return 6 * B * per_image  # dense and loop both keep a few (N, H, W) tensors per image for backward
-
-
-def memory_available(device: torch.device) -> int:
-    if device.type == "cuda": return int(0.8 * torch.cuda.get_device_properties(device).total_memory)
-    return int(0.5 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-
-
-def sync(device: torch.device):
-    if device.type == "cuda": torch.cuda.synchronize(device)
 
 
 def make_step(variant: str, cfg: dict, device: torch.device):
@@ -153,12 +145,6 @@ def run(device: torch.device, warmup: int, repeats: int, slow_repeats: int) -> l
     return records
 
 
-def _append_jsonl(path: Path, records: list[dict]):
-    "Append records to a JSON-lines file without ever leaving a partial file."
-    old = path.read_text() if path.exists() else ""
-    with atomic_write(path) as tmp: tmp.write_text(old + "".join(json.dumps(r) + "\n" for r in records))
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
@@ -173,7 +159,7 @@ def main(argv=None):
         return 0
     torch.set_num_threads(a.threads)
     records = run(torch.device(a.device), a.warmup, a.repeats, a.slow_repeats)
-    _append_jsonl(a.out, records)
+    append_jsonl(a.out, records)
     print(f"wrote {len(records)} records to {a.out}")
     return 0
 

@@ -22,6 +22,7 @@ from torch.utils.data import Dataset
 warnings.filterwarnings("ignore")
 for _name in ("lightning.pytorch", "lightning.fabric"): logging.getLogger(_name).setLevel(logging.ERROR)
 import lightning.pytorch as pl
+from cellbook.bench import sync
 from cellbook.core import seed_everything
 from cellbook.train import ResumableDataLoader, make_trainer
 from cellbook.vae import TileNet, TileVAE, gaussian_nll, kl_normal
@@ -47,10 +48,6 @@ def net_kwargs(arch: str) -> dict:
 def autocast(device: torch.device, precision: str):
     if precision.startswith("bf16"): return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
-
-
-def sync(device):
-    if device.type == "cuda": torch.cuda.synchronize()
 
 
 def bare_loop(data: Tiles, arch: str, steps: int, batch: int, device: torch.device, precision: str) -> list[float]:

@@ -36,8 +36,9 @@ from .icell import ICellVAE
 __all__ = ['DEVICE_PEAKS', 'MODES', 'TABLE_COLUMNS', 'RENDER_SIGMA', 'SYNTH_GENERATORS', 'PATHS', 'PROFILES', 'LOADING_PAIRS',
            'sync', 'time_step', 'timing_stats', 'PeakMemory', 'count_step', 'device_peaks', 'utilisation',
            'mode_skip_reason', 'math_precision', 'autocast', 'prepare_module', 'prepare_input', 'graph_safe',
-           'cuda_graph', 'cpu_name', 'device_name', 'environment', 'fmt', 'to_markdown', 'Case', 'HotPath', 'run_case',
-           'run_setting', 'add_ratios', 'run_suite', 'write_results', 'results_markdown', 'main']
+           'cuda_graph', 'cpu_name', 'device_name', 'environment', 'fmt', 'to_markdown', 'Case', 'HotPath',
+           'memory_available', 'run_case', 'run_setting', 'add_ratios', 'append_jsonl', 'run_suite', 'write_results',
+           'results_markdown', 'main']
 
 # %% ../nbs/50_bench.ipynb #c6533bc4
 def sync(device=None, # a torch.device or name; only CUDA devices are waited for
@@ -355,7 +356,8 @@ class HotPath:
 # %% ../nbs/50_bench.ipynb #f7cf3bc7
 RENDER_SIGMA = 2.0 # pixels: mid-way through HOLLy's sigma curriculum (10 -> 1.4)
 
-def _memory_available(device: torch.device) -> int:
+def memory_available(device: torch.device) -> int:
+    "Bytes a benchmark may use on `device`: 80 % of a GPU's memory, half of the machine's RAM on CPU."
     if device.type == "cuda": return int(0.8 * torch.cuda.get_device_properties(device).total_memory)
     return int(0.5 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
@@ -364,7 +366,7 @@ def _render_case(s: dict, # variant ('separable' or 'dense'), B, N, H, W
     "Renderer forward + backward (L1 loss) for B poses of N shared points at H×W."
     B, N, H, W = s["B"], s["N"], s["H"], s["W"]
     if s["variant"] == "dense":
-        need, have = 6 * 4 * B * N * H * W, _memory_available(device)   # autograd keeps a few (B, N, H, W) tensors
+        need, have = 6 * 4 * B * N * H * W, memory_available(device)   # autograd keeps a few (B, N, H, W) tensors
         if need > have: raise _Skip(f"dense needs about {need / 2**30:,.0f} GiB, {have / 2**30:,.0f} GiB available")
     g = torch.Generator(device).manual_seed(0)
     points = (2 * torch.rand(N, 3, generator=g, device=device) - 1).requires_grad_()
@@ -714,7 +716,7 @@ def _loading_records(records: list[dict]) -> list[dict]:
                              f"({read['items_per_s']:.3g} read/s vs {best['items_per_s']:.3g} {best['unit']}/s in {best['mode']})"))
     return out
 
-def _append_jsonl(path: Path, # a JSON-lines file (created if missing)
+def append_jsonl(path: Path, # a JSON-lines file (created if missing)
                  records: list[dict]):
     "Append records to a JSON-lines file, atomically (never a partial file)."
     path = Path(path)
@@ -780,7 +782,7 @@ def write_results(out: Path, # the results folder
     "Append the run to suite-<device>.jsonl and write its table to suite-<device>.md (both atomically)."
     out.mkdir(parents=True, exist_ok=True)
     jsonl, md = out / f"suite-{summary['device']}.jsonl", out / f"suite-{summary['device']}.md"
-    _append_jsonl(jsonl, records + [summary])
+    append_jsonl(jsonl, records + [summary])
     with atomic_write(md) as tmp: tmp.write_text(results_markdown(records, summary))
     return jsonl, md
 

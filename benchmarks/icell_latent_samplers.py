@@ -40,21 +40,20 @@ def score(refs_img, z_of, seeds=(0, 1, 2)):
     return np.mean(accs), accs
 
 def prior(T): return lambda z, labels, s: z * T
-gmm = {k: GaussianMixture(k, covariance_type="full", random_state=0).fit(mu) for k in (1, 10)}
+def draw(g, n, s):
+    "n draws of the fitted mixture `g` with seed `s`, shuffled (GaussianMixture.sample returns them grouped by component)."
+    g.random_state = s
+    return torch.as_tensor(g.sample(n)[0][np.random.default_rng(s).permutation(n)], dtype=torch.float32)
 def mixture(k):
-    def draw(z, labels, s):
-        g = gmm[k]; g.random_state = s
-        return torch.as_tensor(g.sample(len(z))[0][np.random.default_rng(s).permutation(len(z))], dtype=torch.float32)
-    return draw
+    g = GaussianMixture(k, covariance_type="full", random_state=0).fit(mu)
+    return lambda z, labels, s: draw(g, len(z), s)
 def per_class_gmm(k):
     fits = {c: GaussianMixture(k, covariance_type="full", random_state=0, reg_covar=1e-3).fit(mu[train["label"].numpy() == c]) for c in range(model.n_classes)}
-    def draw(z, labels, s):
+    def draw_per_class(z, labels, s):
         out = torch.zeros_like(z)
-        for c, g in fits.items():
-            m = labels == c; g.random_state = s
-            out[m] = torch.as_tensor(g.sample(int(m.sum()))[0][np.random.default_rng(s).permutation(int(m.sum()))], dtype=torch.float32)
+        for c, g in fits.items(): out[labels == c] = draw(g, int((labels == c).sum()), s)
         return out
-    return draw
+    return draw_per_class
 rows = {}
 SEEDS = (0, 1)
 for name, f in [(f"prior T={T}", prior(T)) for T in (1.0, 0.8, 0.6)] + [("gmm 10", mixture(10)), ("class gmm 3", per_class_gmm(3))]:

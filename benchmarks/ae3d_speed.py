@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cellbook.bench import sync
+from cellbook.bench import append_jsonl, sync
 from cellbook.ae3d import AE3D, activity_l1, kmeans_codes
 
 RESULTS = Path(__file__).parent / "results" / "ae3d_speed.jsonl"
@@ -105,8 +105,7 @@ def main(argv=None):
                       "note": f"n_init reduced from the original's 100 to {n_init}", **r})
         print(json.dumps(lines[-1]), flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS, "a") as f:
-        for line in lines: f.write(json.dumps(line) + "\n")
+    append_jsonl(RESULTS, lines)
     return 0
 
 

@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader, TensorDataset
 warnings.filterwarnings("ignore")
 logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
 import lightning.pytorch as pl
+from cellbook.bench import append_jsonl
 from cellbook.core import seed_everything
 from cellbook.train import CellbookModule, ResumableDataLoader, make_trainer
 
@@ -122,8 +123,7 @@ def main():
                       "params": sum(p.numel() for p in mlp(args.dim, hidden).parameters()),
                       "bare_ms": 1e3 * bm, "engine_ms": 1e3 * em, "overhead_ms": 1e3 * (em - bm), "ratio": em / bm, **env})
         print(json.dumps(lines[-1]), flush=True)
-    with RESULTS.open("a") as f:
-        for line in lines: f.write(json.dumps(line) + "\n")
+    append_jsonl(RESULTS, lines)
 
 
 if __name__ == "__main__":

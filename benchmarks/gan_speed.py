@@ -29,7 +29,7 @@ import torch
 
 warnings.filterwarnings("ignore")
 logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
-from cellbook.bench import sync
+from cellbook.bench import append_jsonl, sync
 from cellbook.core import seed_everything
 from cellbook.gan import DCGANCritic, DCGANGenerator, critic_loss, default_optimizer, generator_loss
 from cellbook.synth import lin_like
@@ -140,8 +140,7 @@ def main(argv=None):
         results.append(row)
     if not a.no_save:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        with open(RESULTS, "a") as f:
-            for row in results: f.write(json.dumps(row) + "\n")
+        append_jsonl(RESULTS, results)
     return 0
 
 

@@ -27,7 +27,7 @@ import torch
 
 warnings.filterwarnings("ignore")
 from cellbook.core import to_channels_last
-from cellbook.bench import count_step, device_name, device_peaks, environment, time_step, utilisation
+from cellbook.bench import append_jsonl, count_step, device_name, device_peaks, environment, time_step, utilisation
 from cellbook.icell import ICellVAE, ICellAAEGAN
 
 RESULTS = Path(__file__).parent / "results" / "icell_speed.jsonl"
@@ -113,7 +113,7 @@ def main(argv=None):
             r["ratio_to_vae_reference"] = r["step_s"] / base
             r["speedup_channels_last"] = contiguous / r["step_s"]
             print(json.dumps(r), flush=True)
-            with open(RESULTS, "a") as f: f.write(json.dumps(r) + "\n")      # row by row: a later model's failure keeps these
+            append_jsonl(RESULTS, [r])      # row by row: a later model's failure keeps these
     return 0
 
 

@@ -22,7 +22,7 @@ from torch.utils.data import Dataset
 warnings.filterwarnings("ignore")
 for _name in ("lightning.pytorch", "lightning.fabric"): logging.getLogger(_name).setLevel(logging.ERROR)
 import lightning.pytorch as pl
-from cellbook.bench import sync
+from cellbook.bench import append_jsonl, sync
 from cellbook.core import seed_everything
 from cellbook.train import ResumableDataLoader, make_trainer
 from cellbook.vae import TileNet, TileVAE, gaussian_nll, kl_normal
@@ -150,8 +150,7 @@ def main():
                 row["engine_over_bare"] = row["engine_tiles_per_s"] / row["bare_tiles_per_s"]
             lines.append(row)
             print(json.dumps(row), flush=True)
-    with RESULTS.open("a") as f:
-        for line in lines: f.write(json.dumps(line) + "\n")
+    append_jsonl(RESULTS, lines)
 
 
 if __name__ == "__main__":

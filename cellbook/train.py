@@ -6,7 +6,7 @@ Docs: https://cellbook.github.io/cellbook/train.html.md"""
 
 # %% ../nbs/05_train.ipynb #c29163f4
 from __future__ import annotations
-import math, os, random, warnings, inspect
+import functools, math, os, random, warnings, inspect
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -32,9 +32,9 @@ from .data import ResumableDataLoader, ResumableSampler  # defined in cellbook.d
 # %% auto #0
 __all__ = ['NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule', 'WarmupSchedule', 'CyclicalSchedule',
            'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'checkpoint_safe',
-           'all_ranks', 'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint', 'write_pictures',
-           'ProgressPictures', 'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'EMAWeights',
-           'resolve_class_names', 'CellbookCLI', 'ResumableSampler', 'ResumableDataLoader']
+           'all_ranks', 'canonical_fit_loop', 'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint',
+           'write_pictures', 'ProgressPictures', 'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN',
+           'EMAWeights', 'resolve_class_names', 'CellbookCLI', 'ResumableSampler', 'ResumableDataLoader']
 
 # %% ../nbs/05_train.ipynb #0d9833d6
 # every CellbookModule defines validation_step; having no validation data is normal, not worth a warning each run
@@ -425,37 +425,101 @@ def _generators(pl_module) -> dict | None:
     "The named generators a `CellbookModule` draws from (`register_generator`); None for other modules."
     return getattr(pl_module, "_cellbook_generators", None)
 
+def _epoch_done(trainer) -> bool:
+    "Whether the batch just trained was the last of its epoch."
+    loop = trainer.fit_loop.epoch_loop
+    return bool(loop.batch_progress.is_last_batch or loop._num_ready_batches_reached())
+
+def _keeping_rng(fn: Callable, generators: Callable[[], dict | None]) -> Callable:
+    "`fn` that leaves the global random generators, and the named ones `generators()` gives, as it found them."
+    @functools.wraps(fn)
+    def keeping(*args, **kwargs):
+        state = rng_state(generators())
+        try: return fn(*args, **kwargs)
+        finally: set_rng_state(state, generators())
+    return keeping
+
+def _epoch_ends(trainer) -> bool:
+    "Whether end-of-epoch work comes next: the batch just trained was its epoch's last, or the run stops (max_steps, should_stop)."
+    return _epoch_done(trainer) or trainer.fit_loop.epoch_loop._is_training_done or trainer.should_stop
+
+def _progress(ready: int, started: int, processed: int, completed: int) -> dict:
+    return {"ready": ready, "started": started, "processed": processed, "completed": completed}
+
+_PAST_ANY_EPOCH = 2**40   # a batch count no epoch reaches: Lightning takes the saved epoch as finished
+
+def canonical_fit_loop(fit: dict, # checkpoint["loops"]["fit_loop"], changed in place
+                       position: dict, # ExactResume's record: epoch, batches done in it, epoch_done, stepped
+                      ) -> dict:
+    "Rewrite Lightning's fit-loop progress as one of two states it resumes from correctly: in the middle of an epoch, or before an epoch starts."
+    e, k = int(position["epoch"]), int(position["batches"])
+    if position["epoch_done"]: e, k = e + 1, 0
+    batches = fit["epoch_loop.batch_progress"]
+    t = int(batches["total"]["processed"])   # batches trained in all
+    if k:   # after batch k of epoch e: Lightning's own mid-epoch checkpoint
+        epochs, current = _progress(e + 1, e + 1, e, e), _progress(k, k, k, k - 1)
+    else:   # epoch e not started: Lightning finishes a (virtual) epoch, then starts e with its epoch-start hooks
+        epochs, current = _progress(e + 1, e, e, e), _progress(_PAST_ANY_EPOCH, _PAST_ANY_EPOCH, _PAST_ANY_EPOCH, _PAST_ANY_EPOCH - 1)
+    fit["epoch_progress"] = {"total": dict(epochs), "current": dict(epochs)}
+    batches.update(total=_progress(t, t, t, t - 1), current=current, is_last_batch=False)
+    fit.setdefault("epoch_loop.state_dict", {})["_batches_that_stepped"] = int(position["stepped"]) - 1   # Lightning adds 1 back
+    for key, value in fit.items():   # validation: finished (a resumed run never re-enters a validation)
+        if key.startswith("epoch_loop.val_loop.") and isinstance(value, dict) and "total" in value and "current" in value:
+            for part in ("total", "current"):
+                n = int(value[part]["ready"]); value[part].update(_progress(n, n, n, n))
+            if "is_last_batch" in value: value["is_last_batch"] = False
+    for state in fit.get("state_dict", {}).get("combined_loader", []):   # resumable loaders: the same position
+        if isinstance(state, dict) and {"epoch", "consumed"} <= set(state): state.update(epoch=e, consumed=k)
+    return fit
+
 class ExactResume(Callback):
-    "Save and restore RNG states (all ranks) and keep resumable loaders' `consumed` counts exact, for bitwise resume; validation draws from a copy of the random state, so training does not depend on when (or whether) it validates."
+    "Save and restore RNG states (all ranks), the training position and resumable loaders' `consumed` counts, for bitwise resume; validation draws from a copy of the random state, so training does not depend on when (or whether) it validates."
     def __init__(self, per_rank_seed: bool = True): # under DDP, reseed rank r with seed + r at the start of a fresh run
-        self.per_rank_seed, self._pending, self._loaders, self._training_rng = per_rank_seed, None, [], None
+        self.per_rank_seed, self._pending, self._loaders = per_rank_seed, None, []
+        self.position = None   # epoch, batches done in it, whether it is done, batches that stepped (for logging)
 
     @property
     def state_key(self) -> str: return "ExactResume"
 
     def setup(self, trainer, pl_module, stage):
-        if stage == "fit" and self.per_rank_seed and trainer.world_size > 1 and "PL_GLOBAL_SEED" in os.environ:
+        if stage != "fit": return
+        if self.per_rank_seed and trainer.world_size > 1 and "PL_GLOBAL_SEED" in os.environ:
             seed = int(os.environ["PL_GLOBAL_SEED"]) + trainer.global_rank
             random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+        # validation inside fit, from making its loaders' iterators to its last hook, leaves the random state alone
+        # (a plain DataLoader draws a seed from the global generator when its iterator is made)
+        loop = trainer.fit_loop.epoch_loop.val_loop
+        if not getattr(loop, "_keeps_rng", False):
+            for name in ("run", "increment_progress_to_evaluation_end"):
+                setattr(loop, name, _keeping_rng(getattr(loop, name), lambda: _generators(pl_module)))
+            loop._keeps_rng = True
 
-    def on_validation_start(self, trainer, pl_module):
-        self._training_rng = rng_state(_generators(pl_module))
-
-    def on_validation_end(self, trainer, pl_module):
-        set_rng_state(self._training_rng, _generators(pl_module))
+    def _track(self, trainer, batches: int, epoch_done: bool, stepped: int):
+        self.position = {"epoch": trainer.current_epoch, "batches": batches, "epoch_done": epoch_done, "stepped": stepped}
 
     def on_train_epoch_start(self, trainer, pl_module):
         self._loaders = _train_loaders(trainer)
         for dl in self._loaders: dl.consumed = 0
+        self._track(trainer, 0, False, trainer.fit_loop.epoch_loop._batches_that_stepped)
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
         for dl in self._loaders: dl.consumed = batch_idx + 1
 
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        # Lightning counts this batch among those that stepped after the batch-end hooks
+        self._track(trainer, batch_idx + 1, _epoch_done(trainer), trainer.fit_loop.epoch_loop._batches_that_stepped + 1)
+
+    def on_train_end(self, trainer, pl_module):
+        if self.position is not None: self.position["stepped"] = trainer.fit_loop.epoch_loop._batches_that_stepped
+
     def on_save_checkpoint(self, trainer, pl_module, checkpoint):
         checkpoint["rng_states"] = all_ranks(trainer, rng_state(_generators(pl_module)))
+        if self.position is not None: checkpoint["cellbook_position"] = dict(self.position)
 
     def on_load_checkpoint(self, trainer, pl_module, checkpoint):
         self._pending = checkpoint.get("rng_states")
+        position, loops = checkpoint.get("cellbook_position"), checkpoint.get("loops") or {}
+        if position is not None and "fit_loop" in loops: canonical_fit_loop(loops["fit_loop"], position)
 
     def on_train_start(self, trainer, pl_module):
         if self._pending:
@@ -530,8 +594,23 @@ class CellbookCheckpoint(ModelCheckpoint):
     def on_train_start(self, trainer, pl_module):
         super().on_train_start(trainer, pl_module)
         self._last_global_step_saved = trainer.global_step  # a resumed run's state is already on disk
+        self._epoch_ending, self._deferred = False, []
+
+    # A checkpoint asked for at an epoch's last batch, or at the run's last step (by steps, validation or epoch end), is
+    # written once the end-of-epoch work (validation, epoch-end hooks) is done: at the next epoch's start or the run's end.
+    def _save_checkpoint(self, trainer, filepath):
+        if not getattr(self, "_epoch_ending", False): return super()._save_checkpoint(trainer, filepath)
+        if filepath not in self._deferred: self._deferred.append(filepath)
+        self._last_global_step_saved, self._last_checkpoint_saved = trainer.global_step, filepath
+
+    def _write_deferred(self, trainer):
+        self._epoch_ending, deferred, self._deferred = False, getattr(self, "_deferred", []), []
+        for filepath in deferred: super()._save_checkpoint(trainer, filepath)
+
+    def on_train_epoch_start(self, trainer, pl_module): self._write_deferred(trainer)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        self._epoch_ending = _epoch_ends(trainer)
         n = self._every_n_train_steps
         if n < 1: return super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
         if trainer.global_step // n > self._last_global_step_saved // n and not self._should_skip_saving_checkpoint(trainer):
@@ -540,6 +619,7 @@ class CellbookCheckpoint(ModelCheckpoint):
             self._save_last_checkpoint(trainer, candidates)
 
     def on_train_end(self, trainer, pl_module):
+        self._write_deferred(trainer)
         if self.save_last and not self._should_skip_saving_checkpoint(trainer):
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 

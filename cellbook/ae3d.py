@@ -27,7 +27,7 @@ from sklearn import metrics as skmetrics
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .core import atomic_write, bad_input, check_dir, check_file, make_rng, seed_everything, to_numpy
+from .core import atomic_write, bad_input, check_dir, check_file, make_rng, read_checkpoint, seed_everything, to_numpy
 from .io import read_mrc, read_subvolumes, write_mrc
 from .data import split_indices
 from .train import CellbookModule, ResumableDataLoader, make_trainer
@@ -717,7 +717,7 @@ def fit_in_memory(module: CellbookModule, # the module to train
                 DataLoader(torch.utils.data.Subset(items, val_idx.tolist()), batch_size=batch_size) if has_val else None)
     seconds = time.time() - t0
     if best.best_model_path:
-        module.load_state_dict(torch.load(best.best_model_path, map_location="cpu", weights_only=True)["state_dict"])
+        module.load_state_dict(read_checkpoint(best.best_model_path)["state_dict"])
     score = best.best_model_score
     return {"epochs": int(trainer.current_epoch), "steps": int(trainer.global_step), "train": int(len(train_idx)),
             "val": int(len(val_idx)), "best_val_loss": None if score is None else float(score),
@@ -859,7 +859,10 @@ def segment_subvolumes(cluster_dir, # a cluster_subvolumes output folder
     volumes = (volumes - scale["mean"]) / scale["std"]                        # what the autoencoder saw
     hp = {k: v for k, v in run["model"].items() if k in AE3DModule.__init__.__code__.co_varnames}
     ae = AE3DModule(**hp)
-    ae.load_state_dict(torch.load(check_file(run["checkpoint"], "autoencoder checkpoint"), map_location="cpu", weights_only=True)["state_dict"])
+    ckpt = read_checkpoint(run["checkpoint"], "autoencoder checkpoint")
+    try: ae.load_state_dict(ckpt["state_dict"])
+    except (KeyError, RuntimeError) as e:
+        raise bad_input(run["checkpoint"], f"does not hold the autoencoder that {cdir/'run.json'} describes ({type(e).__name__})") from None
     index = {u: i for i, u in enumerate(sub.ids)}
     cluster_of = np.full(len(sub.ids), -1)
     for c, us in members.items(): cluster_of[[index[u] for u in us]] = c

@@ -6,23 +6,92 @@ Docs: https://cellbook.github.io/cellbook/cli.html.md"""
 
 # %% ../nbs/40_cli.ipynb #f930d47d
 from __future__ import annotations
-import argparse, contextlib, io, sys
+import argparse, contextlib, errno, io, os, shutil, sys
 from pathlib import Path
 
 from . import __version__
 
 # %% auto #0
-__all__ = ['DATA_ERRORS', 'LIGHTNING_COMMANDS', 'FAMILY_MODULES', 'main']
+__all__ = ['LIGHTNING_COMMANDS', 'FAMILY_MODULES', 'explain', 'main']
 
 # %% ../nbs/40_cli.ipynb #4a2bee35
-DATA_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
-
 class _UsageError(Exception):
     "A mistake in how the command was called (exit code 2)."
+
+def _os_message(e: OSError) -> str:
+    "An OSError as 'file: what happened' (the system's own errors carry the file name apart)."
+    from cellbook.core import error_line
+    if e.strerror is None: return error_line(e)
+    name = e.filename if e.filename is not None else None
+    return f"{name}: {e.strerror}" if name is not None else e.strerror
+
+_USAGE_ERRORS = ("_UsageError", "RunFolderBusy", "MisconfigurationException", "ResumeOptionError")
+_DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+def explain(e: BaseException) -> tuple[int, str]:
+    "The exit code and one-line message for an error: 2 for a usage error, 1 for bad data or a failed run, 130 when interrupted."
+    from cellbook.core import error_line
+    name = type(e).__name__
+    if isinstance(e, KeyboardInterrupt): return 130, "interrupted"
+    if name in _USAGE_ERRORS: return 2, error_line(e)
+    if name == "NonFiniteLossError":
+        return 1, f"{error_line(e)}; training stopped (the last checkpoint holds the last finite weights: lower the learning rate, or check the data)"
+    if isinstance(e, OSError):
+        message = _os_message(e)
+        if e.errno in _DISK_FULL: message += " (the disk is full: free space, or write elsewhere)"
+        if e.errno == errno.EROFS: message += " (a read-only file system: write elsewhere)"
+        return 1, message
+    if isinstance(e, ValueError): return 1, error_line(e)
+    return 1, f"unexpected {name}: {error_line(e)} (this may be a bug in cellbook; run again with --debug to see where it happened)"
 
 def _fail(message: str, code: int) -> int:
     print(f"cellbook: error: {message}", file=sys.stderr)
     return code
+
+# %% ../nbs/40_cli.ipynb #f3a1c0de
+def _int_at_least(low: int, high: int | None = None):
+    "An argparse type: an integer in [low, high]."
+    def parse(text: str) -> int:
+        try: value = int(text)
+        except ValueError: raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected an integer {'at least ' + str(low) if high is None else f'in [{low}, {high}]'}, got {value}")
+        return value
+    return parse
+
+def _positive_float(text: str) -> float:
+    "An argparse type: a finite number above 0."
+    try: value = float(text)
+    except ValueError: raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"): raise argparse.ArgumentTypeError(f"expected a number above 0, got {text}")
+    return value
+
+_seed, _count = _int_at_least(0, 2**32 - 1), _int_at_least(1)
+
+@contextlib.contextmanager
+def _outputs_removed_on_failure(path: Path | None):
+    "On failure, remove `path` and the folders made for it, if they did not exist before (a failed command leaves nothing behind)."
+    if path is None: yield; return
+    path = Path(path)
+    existed = path.exists() or path.is_symlink()
+    first_existing = next(p for p in [path, *path.parents] if p.exists())
+    try: yield
+    except BaseException:
+        if not existed and path.exists() and not path.is_symlink():
+            if path.is_dir(): shutil.rmtree(path, ignore_errors=True)
+            else: path.unlink(missing_ok=True)
+        for p in path.parents:   # folders made on the way, now empty
+            if p == first_existing or not p.is_dir() or any(p.iterdir()): break
+            p.rmdir()
+        raise
+
+def _check_output(path: Path | None, kind: str, option: str = "--out"):
+    "A usage error unless `path` can be the output `kind` ('folder' or 'file')."
+    if path is None: return
+    if kind == "folder" and path.exists() and not path.is_dir(): raise _UsageError(f"{option} {path}: is a file, expected a folder")
+    if kind == "file" and path.is_dir(): raise _UsageError(f"{option} {path}: is a folder, expected a file name")
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None: raise _UsageError(f"{option} {path}: {blocking} is a file, expected a folder")
 
 # %% ../nbs/40_cli.ipynb #6171a761
 def _synth(args) -> int:
@@ -83,8 +152,11 @@ def _segment(args) -> int:
     return 0
 
 def _render(args) -> int:
+    from cellbook.core import human_bytes, memory_available
     from cellbook.holly import render_mesh
     if (args.rotvec is None) == (args.euler is None): raise _UsageError("give exactly one of --rotvec or --euler")
+    need, have = 3 * 4 * args.size[0] * args.size[1], memory_available()   # the image and two working copies, float32
+    if need > have: raise _UsageError(f"--size {args.size[0]} {args.size[1]}: rendering needs about {human_bytes(need)}, more than the {human_bytes(have)} of memory available")
     render_mesh(args.mesh, rotvec=args.rotvec, euler=args.euler, sigma=args.sigma, size=tuple(args.size), out=args.out)
     print(f"wrote {args.out}")
     return 0
@@ -97,46 +169,71 @@ def _sample(args) -> int:
     return 0
 
 def _add_family_commands(sub):
+    seed_help = "random seed (same seed, same result)"
     c = sub.add_parser("c2st", help="classifier two-sample test of a GAN against a LIN test set (biogans)")
-    c.add_argument("checkpoint", type=Path); c.add_argument("data", type=Path, help="LIN root with train/ and test/ class folders")
-    c.add_argument("--kind", default="wgangp", choices=("gan", "wgan", "wgangp")); c.add_argument("--n-iter", type=int, default=5000)
-    c.add_argument("--n-splits", type=int, default=10); c.add_argument("--seed", type=int, default=0); c.add_argument("--out", type=Path, default=Path("c2st"))
-    c.set_defaults(func=_c2st)
+    c.add_argument("checkpoint", type=Path, help="a GANModule or ConditionalGANModule checkpoint")
+    c.add_argument("data", type=Path, help="LIN root with train/ and test/ class folders")
+    c.add_argument("--kind", default="wgangp", choices=("gan", "wgan", "wgangp"), help="the critic's loss")
+    c.add_argument("--n-iter", type=_count, default=5000, help="critic updates per split")
+    c.add_argument("--n-splits", type=_count, default=10, help="half/half splits of the test set")
+    c.add_argument("--seed", type=_seed, default=0, help=seed_help)
+    c.add_argument("--out", type=Path, default=Path("c2st"), help="output folder")
+    c.set_defaults(func=_c2st, out_kind="folder")
     r = sub.add_parser("reconstruct", help="reconstruct a LIN test set by latent optimisation (biogans Table 3)")
-    r.add_argument("checkpoint", type=Path); r.add_argument("data", type=Path)
-    r.add_argument("--mode", default="joint", choices=("joint", "separable")); r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--out", type=Path, default=Path("reconstruction")); r.set_defaults(func=_reconstruct)
+    r.add_argument("checkpoint", type=Path, help="a GANModule or ConditionalGANModule checkpoint")
+    r.add_argument("data", type=Path, help="LIN root with train/ and test/ class folders")
+    r.add_argument("--mode", default="joint", choices=("joint", "separable"), help="optimise both channels at once, or red then green")
+    r.add_argument("--seed", type=_seed, default=0, help=seed_help)
+    r.add_argument("--out", type=Path, default=Path("reconstruction"), help="output folder")
+    r.set_defaults(func=_reconstruct, out_kind="folder")
     i = sub.add_parser("interpolate", help="an interpolation movie of a GAN (GIF + HTML)")
-    i.add_argument("checkpoint", type=Path); i.add_argument("--out", type=Path, default=Path("interpolation"))
-    i.add_argument("--keyframes", type=int, nargs="+", default=None); i.add_argument("--steps", type=int, default=64)
-    i.add_argument("--seed", type=int, default=42); i.set_defaults(func=_interpolate)
+    i.add_argument("checkpoint", type=Path, help="a GANModule or ConditionalGANModule checkpoint")
+    i.add_argument("--out", type=Path, default=Path("interpolation"), help="output folder")
+    i.add_argument("--keyframes", type=_int_at_least(0), nargs="+", default=None, help="sample numbers to pass through (default: the shortest and longest cell)")
+    i.add_argument("--steps", type=_int_at_least(2), default=64, help="frames per leg")
+    i.add_argument("--seed", type=_seed, default=42, help=seed_help)
+    i.set_defaults(func=_interpolate, out_kind="folder")
     t = sub.add_parser("stitch", help="full-size reconstructions of large TIFFs by a tile AE/VAE")
-    t.add_argument("checkpoint", type=Path); t.add_argument("inputs", type=Path, help="a TIFF or a folder of TIFFs")
-    t.add_argument("--out", type=Path, default=Path("stitched")); t.add_argument("--tile", type=int, default=None)
-    t.add_argument("--overlap", type=int, default=None); t.set_defaults(func=_stitch)
+    t.add_argument("checkpoint", type=Path, help="a TileVAE checkpoint"); t.add_argument("inputs", type=Path, help="a TIFF or a folder of TIFFs")
+    t.add_argument("--out", type=Path, default=Path("stitched"), help="output folder")
+    t.add_argument("--tile", type=_count, default=None, help="tile side in pixels (default: the model's)")
+    t.add_argument("--overlap", type=_int_at_least(0), default=None, help="pixels shared by neighbouring tiles (default: a quarter tile)")
+    t.set_defaults(func=_stitch, out_kind="folder")
     k = sub.add_parser("cluster", help="Autoencoder3D: train, encode, k-means, decoded centres and mosaics")
-    k.add_argument("subvolumes", type=Path, help="an Autoencoder3D subvolume pickle"); k.add_argument("--k", type=int, required=True)
-    k.add_argument("--out", type=Path, required=True); k.add_argument("--tomogram", type=Path, default=None)
-    k.add_argument("--pose-normalise", action="store_true"); k.add_argument("--epochs", type=int, default=100)
+    k.add_argument("subvolumes", type=Path, help="an Autoencoder3D subvolume pickle")
+    k.add_argument("--k", type=_int_at_least(2), required=True, help="number of clusters")
+    k.add_argument("--out", type=Path, required=True, help="output folder")
+    k.add_argument("--tomogram", type=Path, default=None, help="the tomogram (MRC) to re-cut pose-normalised boxes from")
+    k.add_argument("--pose-normalise", action="store_true", help="pose-normalise the boxes first")
+    k.add_argument("--epochs", type=_count, default=100, help="maximum training epochs")
     k.add_argument("--features", default="codes", choices=("codes", "pca", "axial"),
                    help="what k-means clusters: the autoencoder's codes (the original), PCA of the boxes, or of their cylindrical averages")
-    k.add_argument("--seed", type=int, default=0); k.set_defaults(func=_cluster)
+    k.add_argument("--seed", type=_seed, default=0, help=seed_help)
+    k.set_defaults(func=_cluster, out_kind="folder")
     g = sub.add_parser("segment", help="EDSS3D weak segmentation from selected clusters")
     g.add_argument("clusters", type=Path, help="a `cellbook cluster` output folder")
     g.add_argument("--select", required=True, help='JSON {class: [cluster ids]} or a JSON file, e.g. \'{"1": [3, 21]}\'')
-    g.add_argument("--out", type=Path, required=True); g.add_argument("--epochs", type=int, default=100)
-    g.add_argument("--seed", type=int, default=0); g.set_defaults(func=_segment)
+    g.add_argument("--out", type=Path, required=True, help="output folder")
+    g.add_argument("--epochs", type=_count, default=100, help="maximum training epochs")
+    g.add_argument("--seed", type=_seed, default=0, help=seed_help)
+    g.set_defaults(func=_segment, out_kind="folder")
     m = sub.add_parser("render", help="render the vertices of a mesh as an SMLM-like image (HOLLy's renderer)")
-    m.add_argument("mesh", type=Path); m.add_argument("--rotvec", type=float, nargs=3, default=None)
+    m.add_argument("mesh", type=Path, help="an OBJ or PLY file; its vertices are the fluorophores")
+    m.add_argument("--rotvec", type=float, nargs=3, default=None, help="rotation vector (radians)")
     m.add_argument("--euler", type=float, nargs=3, default=None, help="degrees, HOLLy's R = Ry Rz Rx")
-    m.add_argument("--sigma", type=float, default=1.41); m.add_argument("--size", type=int, nargs=2, default=(128, 128))
-    m.add_argument("--out", type=Path, required=True, help="image.fits or image.png"); m.set_defaults(func=_render)
+    m.add_argument("--sigma", type=_positive_float, default=1.41, help="blur in pixels")
+    m.add_argument("--size", type=_count, nargs=2, default=(128, 128), help="image height and width in pixels")
+    m.add_argument("--out", type=Path, required=True, help="image.fits or image.png")
+    m.set_defaults(func=_render, out_kind="file")
     a = sub.add_parser("sample", help="Integrated Cell: generate cells of a structure class given a reference")
-    a.add_argument("reference_model", type=Path); a.add_argument("structure_model", type=Path)
+    a.add_argument("reference_model", type=Path, help="the reference model's checkpoint")
+    a.add_argument("structure_model", type=Path, help="the structure model's checkpoint")
     a.add_argument("--class", dest="structure_class", default=0, help="structure class name or index")
     a.add_argument("--reference", type=Path, default=None, help="a cell (.h5 or OME-TIFF) to take the reference from; default: sampled")
-    a.add_argument("--n", type=int, default=8); a.add_argument("--out", type=Path, default=Path("samples"))
-    a.add_argument("--seed", type=int, default=0); a.set_defaults(func=_sample)
+    a.add_argument("--n", type=_count, default=8, help="cells to generate")
+    a.add_argument("--out", type=Path, default=Path("samples"), help="output folder")
+    a.add_argument("--seed", type=_seed, default=0, help=seed_help)
+    a.set_defaults(func=_sample, out_kind="folder")
 
 # %% ../nbs/40_cli.ipynb #36484def
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
@@ -146,23 +243,24 @@ class _Parser(argparse.ArgumentParser):
 
 def _make_parser() -> argparse.ArgumentParser:
     "The argument parser of the `cellbook` command (without the Lightning subcommands)."
-    p = _Parser(prog="cellbook", description="Generative and representation learning on cell microscopy.")
+    p = _Parser(prog="cellbook", description="Generative and representation learning on cell microscopy.",
+                epilog="Errors are one line; add --debug to see the traceback. Exit codes: 2 usage, 1 data or run failure.")
     p.add_argument("--version", action="version", version=f"cellbook {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     s = sub.add_parser("synth", help="generate an embedded synthetic data set in its seed system's file format")
     s.add_argument("name", help="lin_like, cells3d, smlm, subtomograms or tissue")
     s.add_argument("--out", required=True, type=Path, help="output folder")
-    s.add_argument("--n", type=int, default=None, help="number of items (a per-data-set default if not given)")
-    s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")
-    s.set_defaults(func=_synth)
+    s.add_argument("--n", type=_count, default=None, help="number of items (a per-data-set default if not given)")
+    s.add_argument("--seed", type=_seed, default=0, help="random seed (same seed, same data)")
+    s.set_defaults(func=_synth, out_kind="folder")
     i = sub.add_parser("inspect", help="summarise a data set and list every bad file; exit 1 if any is bad")
     i.add_argument("path", type=Path, help="a data folder or file of any supported format")
-    i.set_defaults(func=_inspect)
+    i.set_defaults(func=_inspect, out_kind=None)
     d = sub.add_parser("demo", help="generate data, train each model family briefly, write an HTML report")
     d.add_argument("--out", type=Path, default=Path("cellbook-demo"), help="output folder (default ./cellbook-demo)")
-    d.add_argument("--seed", type=int, default=0, help="random seed")
+    d.add_argument("--seed", type=_seed, default=0, help="random seed")
     d.add_argument("--quick", action="store_true", help="smallest sizes (for tests)")
-    d.set_defaults(func=_demo)
+    d.set_defaults(func=_demo, out_kind="folder")
     _add_family_commands(sub)
     for name in LIGHTNING_COMMANDS: sub.add_parser(name, help=f"{name} a model (LightningCLI; see `cellbook {name} --help`)")
     return p
@@ -193,12 +291,13 @@ def _check_names(argv: list[str]):
         known = _cellbook_classes(kind)
         if name not in known: raise _UsageError(f"unknown {kind} '{name}', expected one of: {', '.join(sorted(known))}")
 
-def _run_cli(argv: list[str]) -> int:
+def _run_cli(argv: list[str], process_argv: list[str]) -> int:
     "Run `cellbook fit|validate|test|predict ...` through `CellbookCLI`; usage errors become `_UsageError`."
     from argparse import ArgumentError
     from cellbook.train import CellbookCLI
     _check_names(argv)
-    saved, sys.argv = sys.argv, [sys.argv[0]]  # LightningCLI reads args=, not the process arguments
+    # LightningCLI reads args=; the process arguments are what Lightning's DDP launcher starts the other ranks with
+    saved, sys.argv = sys.argv, [sys.argv[0], *process_argv]
     try: CellbookCLI(args=argv, parser_kwargs={"exit_on_error": False})
     except ArgumentError as e:
         lines = [l.strip() for l in str(e).splitlines() if l.strip()]
@@ -206,21 +305,26 @@ def _run_cli(argv: list[str]) -> int:
     finally: sys.argv = saved
     return 0
 
-def _run_lightning(argv: list[str]) -> int: return _run_cli(argv)
+def _robust_output():
+    "Print any file name, even one that is not valid UTF-8, instead of failing on it."
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation): stream.reconfigure(errors="backslashreplace")
 
 def main(argv: list[str] | None = None) -> int:
     "Run the `cellbook` command with `argv` (default: the process arguments); return the exit code."
-    argv = list(sys.argv[1:] if argv is None else argv)
+    process_argv = list(sys.argv[1:] if argv is None else argv)
+    argv = list(process_argv)
     debug = "--debug" in argv
     if debug: argv.remove("--debug")
+    _robust_output()
     try:
-        if argv and argv[0] in LIGHTNING_COMMANDS: return _run_lightning(argv)
+        if argv and argv[0] in LIGHTNING_COMMANDS: return _run_cli(argv, process_argv)
         args = _make_parser().parse_args(argv)
         if args.command is None: _make_parser().print_help(); return 2
-        return args.func(args)
-    except _UsageError as e:
-        if debug: raise
-        return _fail(str(e), 2)
-    except DATA_ERRORS as e:
-        if debug: raise
-        return _fail(str(e), 1)
+        out = getattr(args, "out", None) if args.out_kind else None
+        _check_output(out, args.out_kind)
+        with _outputs_removed_on_failure(out if args.out_kind == "folder" else None): return args.func(args)
+    except BaseException as e:
+        if debug or isinstance(e, SystemExit): raise
+        code, message = explain(e)
+        return _fail(message, code)

@@ -6,8 +6,8 @@ Docs: https://cellbook.github.io/cellbook/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #ac4da81c
 from __future__ import annotations
-import os, random, tempfile, contextlib
-from pathlib import Path
+import contextlib, importlib, math, os, pickle, random, re, tempfile, warnings, zipfile
+from pathlib import Path, PosixPath, WindowsPath
 from typing import Iterator
 
 import numpy as np
@@ -16,8 +16,9 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['CHANNEL_COLORS', 'seed_everything', 'make_generator', 'make_rng', 'check_size', 'default_device', 'autocast_dtype',
-           'bad_input', 'check_file', 'check_dir', 'check_finite', 'check_shape', 'atomic_write', 'to_numpy',
-           'as_tensor', 'to_channels_last', 'to_rgb', 'max_projections', 'image_grid', 'points_image', 'save_png']
+           'bad_input', 'check_file', 'check_dir', 'check_finite', 'check_shape', 'memory_available', 'human_bytes',
+           'check_allocation', 'error_line', 'safe_loading', 'read_checkpoint', 'atomic_write', 'to_numpy', 'as_tensor',
+           'to_channels_last', 'to_rgb', 'max_projections', 'image_grid', 'points_image', 'save_png']
 
 # %% ../nbs/00_core.ipynb #fe0fea88
 def seed_everything(seed: int = 0, # the seed for Python's, NumPy's and PyTorch's global generators
@@ -92,10 +93,11 @@ def bad_input(path, # the file (or data set) the problem is in
 def check_file(path, # a file that must exist
                what: str = "file", # what kind of file, for the message
               ) -> Path:
-    "`path` as a `Path`, or `FileNotFoundError` naming it if it is not an existing file."
+    "`path` as a `Path`, or `FileNotFoundError` naming it if it is not an existing regular file."
     path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"{path}: no such {what}")
+    if not path.exists(): raise FileNotFoundError(f"{path}: no such {what}" + (" (a broken link)" if path.is_symlink() else ""))
     if path.is_dir(): raise bad_input(path, f"is a folder, expected a {what}")
+    if not path.is_file(): raise bad_input(path, f"is not a regular file (a FIFO, socket or device), expected a {what}")
     return path
 
 def check_dir(path, what: str = "folder") -> Path:
@@ -129,6 +131,103 @@ def check_shape(shape, # the shape found
         want = describe or "(" + ", ".join("any" if e is None else str(e) for e in expected) + ")"
         raise bad_input(path, f"{name} has shape {shape}, expected {want}")
     return shape
+
+# %% ../nbs/00_core.ipynb #untrust2
+def _cgroup_room() -> int | None:
+    "Bytes left under this process's cgroup (v2) memory limit, or None where there is none."
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit == "max": return None
+        return int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text())
+    except (OSError, ValueError): return None
+
+def memory_available() -> int:
+    "Bytes of RAM this process can still take: Linux's MemAvailable (and the cgroup's limit); elsewhere the free pages, or no limit if unknown."
+    have = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"): have = int(line.split()[1]) * 1024
+    except (OSError, ValueError): pass
+    if have is None:
+        try: have = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError): return 2**63 - 1
+    room = _cgroup_room()
+    return have if room is None else max(min(have, room), 0)
+
+def human_bytes(n: int) -> str:
+    "A byte count for people: '512 B', '3.0 KiB', '22.4 GiB'."
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB": return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+
+def check_allocation(path, # the file that declares the array
+                     shape, # the declared shape
+                     dtype, # the declared element type (anything np.dtype takes)
+                     what: str = "data", # what it is, for the message
+                     available: int | None = None, # bytes that may be used; default: memory_available()
+                    ) -> int:
+    "The bytes an array of `shape` and `dtype` takes, or a one-line `ValueError` naming the file when they exceed the memory available."
+    shape = tuple(int(s) for s in shape)
+    if any(s < 0 for s in shape): raise bad_input(path, f"{what} declares a negative size {shape}")
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    have = memory_available() if available is None else available
+    if nbytes > have:
+        raise bad_input(path, f"{what} declares shape {shape} {np.dtype(dtype)} ({human_bytes(nbytes)}), more than the "
+                              f"{human_bytes(have)} of memory available; refusing to read it")
+    return nbytes
+
+# %% ../nbs/00_core.ipynb #untrust4
+_CHECKPOINT_GLOBALS = [PosixPath, WindowsPath]   # data roots in data modules' hyper-parameters
+
+def error_line(e: BaseException, limit: int = 200) -> str:
+    "The first non-empty line of an exception's message (at most `limit` characters), for one-line reports."
+    return next((l.strip()[:limit] for l in str(e).splitlines() if l.strip()), "")
+
+def _first_line(e: BaseException) -> str: return f"{type(e).__name__}: {error_line(e, 160)}".rstrip(": ")
+
+def _allow_cellbook_global(name: str) -> bool:
+    "Import the cellbook module that defines `name` (its checkpoint classes are allow-listed on import); True if `name` is now allowed."
+    module = name.rpartition(".")[0]
+    if not module.startswith("cellbook."): return False
+    try: importlib.import_module(module)
+    except ImportError: return False
+    return name in {f"{c.__module__}.{c.__qualname__}" for c in torch.serialization.get_safe_globals() if isinstance(c, type)}
+
+@contextlib.contextmanager
+def safe_loading():
+    "Within: `torch.load(weights_only=True)` also takes paths (data roots in hyper-parameters), without remarks on pickle protocols."
+    with warnings.catch_warnings(), torch.serialization.safe_globals(_CHECKPOINT_GLOBALS):
+        warnings.filterwarnings("ignore", ".*pickle protocol.*")
+        yield
+
+def _torch_load(path: Path, map_location):
+    with safe_loading(): return torch.load(path, map_location=map_location, weights_only=True)
+
+def read_checkpoint(path, # a .ckpt/.pt file
+                    what: str = "checkpoint", # what kind of file, for the messages
+                    map_location="cpu", # where tensors go (as torch.load takes it)
+                   ) -> dict:
+    "A PyTorch checkpoint read with `weights_only=True` (loading never runs code from the file), or a one-line `ValueError` naming the file."
+    path = check_file(path, what)
+    if path.stat().st_size == 0: raise bad_input(path, f"is empty (0 bytes), expected a {what}")
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z: declared = sum(i.file_size for i in z.infolist())
+        have = memory_available()
+        if declared > have:
+            raise bad_input(path, f"declares {human_bytes(declared)} of content, more than the {human_bytes(have)} of memory available; refusing to read it")
+    for attempt in range(2):
+        try: checkpoint = _torch_load(path, map_location); break
+        except pickle.UnpicklingError as e:
+            needed = re.search(r"GLOBAL ([\w.]+)", str(e))
+            if needed and attempt == 0 and _allow_cellbook_global(needed[1]): continue
+            if needed:
+                raise bad_input(path, f"refused: it asks for {needed[1]}, which a {what} may not hold (cellbook loads tensors, numbers, "
+                                      "strings and allow-listed settings only, so that opening a file never runs code from it)") from None
+            raise bad_input(path, f"is not a PyTorch {what} (the safe loader found content a {what} does not hold)") from None
+        except (RuntimeError, EOFError, OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as e:
+            raise bad_input(path, f"is truncated or not a PyTorch {what} ({_first_line(e)})") from None
+    if not isinstance(checkpoint, dict): raise bad_input(path, f"holds a {type(checkpoint).__name__}, expected a {what} (a dict)")
+    return checkpoint
 
 # %% ../nbs/00_core.ipynb #daf8d357
 def _file_mode() -> int:

@@ -18,9 +18,9 @@ from torch import nn
 from torch.utils.data import Dataset
 from PIL import Image
 
-from .core import bad_input, check_file, check_size, image_grid, make_generator
+from .core import bad_input, check_file, check_size, image_grid, make_generator, read_checkpoint
 from .data import LinDataModule, LinDataset, from_symmetric
-from .train import AdversarialModule, CriticSchedule, ResumableDataLoader
+from .train import AdversarialModule, CriticSchedule, ResumableDataLoader, checkpoint_class, same_class
 from lightning.pytorch.utilities import rank_zero_warn
 
 # %% auto #0
@@ -443,12 +443,11 @@ def load_generator(checkpoint_path, # a cellbook checkpoint of GANModule or Cond
                    map_location="cpu", # where to put the weights
                   ) -> nn.Module:
     "The generator of a cellbook GAN training checkpoint, in eval mode."
-    path = check_file(checkpoint_path, "checkpoint")
-    try:
-        with torch.serialization.safe_globals([pathlib.PosixPath, pathlib.WindowsPath]):   # data roots in the data module's hparams
-            ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e: raise bad_input(path, f"cannot be read as a PyTorch checkpoint ({type(e).__name__}: {str(e)[:200]})") from None
-    ckpt = ckpt if isinstance(ckpt, dict) else {}
+    path = Path(checkpoint_path)
+    ckpt = read_checkpoint(path, map_location=map_location)
+    name = checkpoint_class(ckpt)
+    if name is not None and not any(same_class(name, c) for c in (GANModule, ConditionalGANModule)):
+        raise bad_input(path, f"is a checkpoint of {name}, expected one of GANModule or ConditionalGANModule")
     hp = ckpt.get("hyper_parameters") or {}
     state = {k[len("netG."):]: v for k, v in (ckpt.get("state_dict") or {}).items() if k.startswith("netG.")}
     if "generator" not in hp or not state:

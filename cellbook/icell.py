@@ -24,7 +24,7 @@ from .core import (as_tensor, atomic_write, bad_input, check_file, image_grid, m
                            save_png, to_numpy)
 from .io import ICELL_CHANNELS, read_icell_h5, read_tiff, write_icell_h5, write_tiff
 from .data import CellDataset, ICellDataModule, ICellDataset, _progress, split_indices
-from .train import CellbookModule, AdversarialModule, all_ranks, CyclicalSchedule, EMAWeights, WarmupSchedule, Schedule
+from .train import CellbookModule, AdversarialModule, all_ranks, CyclicalSchedule, EMAWeights, WarmupSchedule, Schedule, load_module
 
 # %% auto #0
 __all__ = ['NORMALISATIONS', 'ICELL_TIFF_CHANNEL_COLUMNS', 'CHANNELS', 'ACTIVATIONS', 'OBJECTIVES', 'STAGES',
@@ -447,12 +447,10 @@ class _ICellBatch:
 
 def load_icell(path, map_location="cpu"):
     "Load an `ICellVAE`, `ICellVAEGAN` or `ICellAAEGAN` checkpoint (the class is read from its hyper-parameters)."
-    ckpt = torch.load(check_file(path, "checkpoint"), map_location=map_location, weights_only=False)
-    hp = ckpt.get("hyper_parameters", {})
-    cls = ICellAAEGAN if "enc_d_ratio" in hp else ICellVAEGAN if "adversarial" in hp else ICellVAE
-    with torch.random.fork_rng(devices=[]):   # building the modules draws initial weights: leave the caller's random state alone
-        m = cls.load_from_checkpoint(path, map_location=map_location, weights_only=False)
-    return m.eval()
+    def by_hyperparameters(checkpoint):   # checkpoints that do not record their class
+        hp = checkpoint.get("hyper_parameters") or {}
+        return ICellAAEGAN if "enc_d_ratio" in hp else ICellVAEGAN if "adversarial" in hp else ICellVAE
+    return load_module(path, (ICellVAE, ICellVAEGAN, ICellAAEGAN), map_location, fallback=by_hyperparameters)
 
 class ICellVAE(_ICellBatch, CellbookModule):
     "Conditional β-VAE of the Integrated Cell (either stage), with the β objectives H/B/alpha/A/C and their schedules."

@@ -6,7 +6,7 @@ Docs: https://cellbook.github.io/cellbook/train.html.md"""
 
 # %% ../nbs/05_train.ipynb #c29163f4
 from __future__ import annotations
-import functools, math, os, random, warnings, inspect
+import functools, json, logging, math, os, random, socket, sys, time, warnings, inspect
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -23,22 +23,39 @@ from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from lightning.pytorch.utilities import rank_zero_warn
 from lightning_utilities.core.apply_func import apply_to_collection
 from lightning_utilities.core.imports import RequirementCache
+import yaml
 from PIL import Image
+try: import fcntl
+except ImportError: fcntl = None   # Windows: no run-folder lock
 
-from .core import atomic_write, seed_everything, to_channels_last, to_numpy, image_grid, max_projections, points_image, save_png
+from .core import (atomic_write, bad_input, error_line, read_checkpoint, safe_loading, seed_everything, to_channels_last, to_numpy, image_grid,
+                   max_projections, points_image, save_png)
 from .io import write_points
 from .data import ResumableDataLoader, ResumableSampler  # defined in cellbook.data; importable from here too
 
 # %% auto #0
 __all__ = ['NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule', 'WarmupSchedule', 'CyclicalSchedule',
            'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'checkpoint_safe',
-           'all_ranks', 'canonical_fit_loop', 'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'CellbookCheckpoint',
-           'write_pictures', 'ProgressPictures', 'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN',
-           'EMAWeights', 'resolve_class_names', 'CellbookCLI', 'ResumableSampler', 'ResumableDataLoader']
+           'all_ranks', 'canonical_fit_loop', 'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'RunFolderBusy',
+           'RunLock', 'CellbookCheckpoint', 'same_class', 'checkpoint_class', 'load_module', 'write_pictures',
+           'ProgressPictures', 'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'EMAWeights',
+           'resolve_class_names', 'ResumeOptionError', 'explicit_model_options', 'CellbookCLI', 'ResumableSampler',
+           'ResumableDataLoader']
 
 # %% ../nbs/05_train.ipynb #0d9833d6
-# every CellbookModule defines validation_step; having no validation data is normal, not worth a warning each run
-warnings.filterwarnings("ignore", ".*You defined a `validation_step` but have no `val_dataloader`.*")
+# Lightning's remarks that say nothing about the user's run: every CellbookModule defines validation_step (having no
+# validation data is normal); small data sets log less often than log_every_n_steps; an empty rank's share (DDP with
+# fewer validation batches than ranks); a torch deprecation inside Lightning; the advertisement for a cloud logger
+# (and the cellbook command, which hands LightningCLI its arguments and keeps them in sys.argv for DDP's other ranks)
+for _message in (".*You defined a `validation_step` but have no `val_dataloader`.*", ".*is smaller than the logging interval.*",
+                 ".*Total length of .* across ranks is zero.*", ".*isinstance\\(treespec, LeafSpec\\)` is deprecated.*",
+                 ".*LightningCLI's args parameter is intended to run from within Python.*"):
+    warnings.filterwarnings("ignore", _message)
+
+class _DropRemarks(logging.Filter):
+    "Lightning's advertisement for a cloud logger, and its 'Seed set to' (the seed is in the run's config.yaml)."
+    def filter(self, record): return not any(m in record.getMessage() for m in ("litlogger", "Seed set to"))
+for _name in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.seed"): logging.getLogger(_name).addFilter(_DropRemarks())
 
 # %% ../nbs/05_train.ipynb #02438a15
 class NonFiniteLossError(RuntimeError):
@@ -252,6 +269,7 @@ class CellbookModule(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict):
         checkpoint["cellbook_states"] = {k: obj.state_dict() for k, obj in self._states.items()}
+        checkpoint["cellbook_class"] = f"{type(self).__module__}.{type(self).__qualname__}"   # what `load_module` and the CLI check
 
     def on_load_checkpoint(self, checkpoint: dict):
         saved = checkpoint.get("cellbook_states", {})
@@ -556,10 +574,56 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         bad = _nonfinite_parameter(checkpoint.get("state_dict", {}))
         if bad: raise NonFiniteLossError(f"step {checkpoint.get('global_step', '?')}: parameter '{bad}' is not finite; checkpoint {path} not written")
         if storage_options is not None or "://" in str(path): return super().save_checkpoint(checkpoint, path, storage_options)
-        with atomic_write(path) as tmp:
-            with open(tmp, "wb") as f:
-                torch.save(checkpoint, f)
-                f.flush(); os.fsync(f.fileno())
+        try:
+            with atomic_write(path) as tmp:
+                with open(tmp, "wb") as f:
+                    torch.save(checkpoint, f)
+                    f.flush(); os.fsync(f.fileno())
+        except OSError as e: raise OSError(e.errno, f"cannot write the checkpoint ({e.strerror or e})", str(path)) from None
+
+    def load_checkpoint(self, path, map_location=None, weights_only=None) -> dict:
+        "Read with `cellbook.core.read_checkpoint` (never runs code from the file; one-line errors); remote URLs through Lightning with `weights_only=True`."
+        if "://" in str(path): return super().load_checkpoint(path, map_location=map_location, weights_only=True)
+        return read_checkpoint(path, map_location=map_location or "cpu")
+
+class RunFolderBusy(RuntimeError):
+    "Another live run trains in the same run folder."
+
+class RunLock(Callback):
+    "While it fits, rank 0 holds an advisory lock on `<root>/.cellbook-run.lock`: a second run in the same folder is refused; the lock dies with the process, however it ends."
+    lock_name = ".cellbook-run.lock"
+    def __init__(self): self._fd = None
+
+    @property
+    def held(self) -> bool: return self._fd is not None
+
+    def setup(self, trainer, pl_module, stage):
+        if stage != "fit" or not trainer.is_global_zero or self.held or fcntl is None: return
+        root = Path(trainer.default_root_dir); root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root/self.lock_name, os.O_RDWR | os.O_CREAT, 0o644)
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 300).decode(errors="replace").strip() or "a process"
+            os.close(fd)
+            raise RunFolderBusy(f"{root}: another run is training in this folder ({holder}); wait for it to end, or give this run "
+                                "another folder (--trainer.default_root_dir)") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode())
+        self._fd = fd
+
+    def release(self):
+        "Give the folder up (closing the file releases the lock)."
+        if self.held: os.close(self._fd); self._fd = None
+
+    def teardown(self, trainer, pl_module, stage):
+        if stage == "fit": self.release()
+
+    def on_exception(self, trainer, pl_module, exception): self.release()   # Lightning skips teardown hooks after an exception
+
+def _remove_stale_temporaries(folder: Path):
+    "Delete the temporary files an interrupted checkpoint write left in `folder` (`atomic_write` names them .<name>.*.tmp<suffix>)."
+    for tmp in folder.glob(".*.tmp*"):
+        if tmp.is_file(): tmp.unlink(missing_ok=True)
 
 class CellbookCheckpoint(ModelCheckpoint):
     "`ModelCheckpoint` with cellbook defaults: last.ckpt every N steps and at the end, in `<root>/checkpoints`."
@@ -586,6 +650,8 @@ class CellbookCheckpoint(ModelCheckpoint):
     def setup(self, trainer, pl_module, stage):
         self._default_dirpath(trainer)
         super().setup(trainer, pl_module, stage)
+        if stage == "fit" and any(isinstance(c, RunLock) and c.held for c in trainer.callbacks):   # this run owns the folder
+            _remove_stale_temporaries(Path(self.dirpath))
 
     def _find_last_checkpoints(self, trainer):
         self._default_dirpath(trainer)   # fit(ckpt_path="last") looks here before setup runs
@@ -598,14 +664,17 @@ class CellbookCheckpoint(ModelCheckpoint):
 
     # A checkpoint asked for at an epoch's last batch, or at the run's last step (by steps, validation or epoch end), is
     # written once the end-of-epoch work (validation, epoch-end hooks) is done: at the next epoch's start or the run's end.
+    written = 0   # checkpoints this callback has written in this process
+
     def _save_checkpoint(self, trainer, filepath):
-        if not getattr(self, "_epoch_ending", False): return super()._save_checkpoint(trainer, filepath)
+        if not getattr(self, "_epoch_ending", False):
+            super()._save_checkpoint(trainer, filepath); self.written += 1; return
         if filepath not in self._deferred: self._deferred.append(filepath)
         self._last_global_step_saved, self._last_checkpoint_saved = trainer.global_step, filepath
 
     def _write_deferred(self, trainer):
         self._epoch_ending, deferred, self._deferred = False, getattr(self, "_deferred", []), []
-        for filepath in deferred: super()._save_checkpoint(trainer, filepath)
+        for filepath in deferred: super()._save_checkpoint(trainer, filepath); self.written += 1
 
     def on_train_epoch_start(self, trainer, pl_module): self._write_deferred(trainer)
 
@@ -622,6 +691,35 @@ class CellbookCheckpoint(ModelCheckpoint):
         self._write_deferred(trainer)
         if self.save_last and not self._should_skip_saving_checkpoint(trainer):
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
+
+def same_class(name: str, cls: type | str) -> bool:
+    "Whether a dotted class name means `cls`: the same class name (a notebook defines cellbook's classes in `__main__`)."
+    other = cls if isinstance(cls, str) else f"{cls.__module__}.{cls.__qualname__}"
+    return name.rpartition(".")[2] == other.rpartition(".")[2]
+
+def checkpoint_class(checkpoint: dict) -> str | None:
+    "The dotted name of the module class a checkpoint was written from (`CellbookModule` records it, LightningCLI runs record `_class_path`), or None."
+    return checkpoint.get("cellbook_class") or (checkpoint.get("hyper_parameters") or {}).get("_class_path")
+
+def load_module(path, # a checkpoint written by training one of `classes`
+                classes: type | Sequence[type], # the LightningModule classes it may hold
+                map_location="cpu", # where the weights go
+                fallback: Callable[[dict], type] | None = None, # for checkpoints that do not record their class: picks one of `classes`
+               ) -> pl.LightningModule:
+    "The module a checkpoint holds, in eval mode: the file read safely, its class checked; the global random state left alone."
+    classes = tuple(classes) if isinstance(classes, (list, tuple)) else (classes,)
+    checkpoint = read_checkpoint(path)
+    name, expected = checkpoint_class(checkpoint), " or ".join(c.__name__ for c in classes)
+    found = [c for c in classes if name is not None and same_class(name, c)]
+    if name is not None and not found: raise bad_input(path, f"is a checkpoint of {name}, expected one of {expected}")
+    if "state_dict" not in checkpoint: raise bad_input(path, f"holds no 'state_dict', expected a checkpoint of {expected}")
+    cls = found[0] if found else fallback(checkpoint) if fallback else classes[0]
+    try:
+        with torch.random.fork_rng(devices=[]), safe_loading():   # building the module draws initial weights
+            module = cls.load_from_checkpoint(path, map_location=map_location, weights_only=True)
+    except (KeyError, TypeError, RuntimeError, ValueError) as e:
+        raise bad_input(path, f"does not fit a {cls.__name__} ({type(e).__name__}: {error_line(e)})") from None
+    return module.eval()
 
 # %% ../nbs/05_train.ipynb #711a52a5
 def write_pictures(pictures, # tensor, points or a dict name -> tensor/points
@@ -711,7 +809,7 @@ def _engine_callbacks(checkpoint_every: int | None = 1000, # steps between check
                      exact_resume: bool = True, # RNG and data-order state in checkpoints (ExactResume)
                     ) -> list[Callback]:
     "The callbacks every cellbook Trainer has."
-    cbs = []
+    cbs = [RunLock()]
     if exact_resume: cbs.append(ExactResume())
     if nan_guard: cbs.append(NanGuard())
     if pictures_every: cbs.append(ProgressPictures(every_n_steps=pictures_every))
@@ -896,15 +994,40 @@ def resolve_class_names(args: list[str]) -> list[str]:
     return out
 
 # %% ../nbs/05_train.ipynb #9dfc452f
+class ResumeOptionError(ValueError):
+    "A model option given for a resumed run differs from the checkpoint's, or the checkpoint holds another model."
+
+def _comparable(value):
+    "A value as JSON would hold it (tuples as lists, paths as strings), for comparing options."
+    return json.loads(json.dumps(value, default=str))
+
+def _config_model_options(path: str, subcommand: str) -> set[str]:
+    "The model options a YAML config file sets (under `model:` or `<subcommand>: model:`)."
+    try: config = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError): return set()   # LightningCLI reports an unreadable config itself
+    model = config.get("model", (config.get(subcommand) or {}).get("model")) if isinstance(config, dict) else None
+    if not isinstance(model, dict): return set()
+    return set(model.get("init_args") or {}) if "class_path" in model else set(model)
+
+def explicit_model_options(argv: Sequence[str], subcommand: str) -> set[str]:
+    "The model options a command line sets: `--model.NAME` flags, and the `model` sections of its `--config` files."
+    names = set()
+    for i, a in enumerate(argv):
+        if a.startswith("--model."): names.add(a[len("--model."):].split("=", 1)[0].removeprefix("init_args."))
+        elif a in ("--config", "-c") and i + 1 < len(argv): names |= _config_model_options(argv[i + 1], subcommand)
+        elif a.startswith("--config="): names |= _config_model_options(a.split("=", 1)[1], subcommand)
+    return names
+
 class CellbookCLI(LightningCLI):
-    "LightningCLI with cellbook defaults: subclass mode, seed 0, engine callbacks, checkpoint and picture options."
+    "LightningCLI with cellbook defaults: subclass mode, seed 0, engine callbacks, checkpoint and picture options; checkpoints read safely, a resume that would change the model refused."
     def __init__(self, model_class=None, datamodule_class=None, *args,
                  subclass_mode_model: bool = True, subclass_mode_data: bool = True,
                  seed_everything_default: bool | int = 0,
                  save_config_kwargs: dict | None = None, trainer_defaults: dict | None = None, **kwargs):
         trainer_defaults = {"default_root_dir": "runs", "log_every_n_steps": 10,
-                            "callbacks": [ExactResume(), NanGuard()], **(trainer_defaults or {})}
+                            "callbacks": [RunLock(), ExactResume(), NanGuard()], **(trainer_defaults or {})}
         if isinstance(kwargs.get("args"), (list, tuple)): kwargs["args"] = resolve_class_names(kwargs["args"])
+        self._argv = list(kwargs["args"]) if isinstance(kwargs.get("args"), (list, tuple)) else sys.argv[1:]
         super().__init__(model_class, datamodule_class, *args, subclass_mode_model=subclass_mode_model,
                          subclass_mode_data=subclass_mode_data, seed_everything_default=seed_everything_default,
                          save_config_kwargs={"overwrite": True, **(save_config_kwargs or {})},
@@ -913,6 +1036,64 @@ class CellbookCLI(LightningCLI):
     def add_arguments_to_parser(self, parser):
         parser.add_lightning_class_args(CellbookCheckpoint, "checkpoint")
         parser.add_lightning_class_args(ProgressPictures, "pictures")
+
+    # ---- resuming: the checkpoint read safely; its model, its options ----------------------------------------------
+    def _checkpoint_file(self, config) -> Path | None:
+        "The file `--ckpt_path` names ('last': the run's last.ckpt, when there is one; None for Lightning's other names)."
+        ckpt_path = config.get("ckpt_path")
+        if not ckpt_path or ckpt_path in ("best", "hpc", "registry"): return None
+        if ckpt_path != "last": return Path(ckpt_path)
+        folder = (config.get("checkpoint") or {}).get("dirpath") or Path(config.trainer.get("default_root_dir") or "runs")/"checkpoints"
+        last = Path(folder)/"last.ckpt"
+        return last if last.exists() else None   # none yet: Lightning starts afresh, with a warning
+
+    def _parse_ckpt_path(self):
+        "Take the model's options from the checkpoint, as LightningCLI does, but refuse another model class or an option given with another value."
+        subcommand = self.config.get("subcommand")
+        if not subcommand: return
+        config = self.config[subcommand]
+        path = self._checkpoint_file(config)
+        if path is None: return
+        checkpoint = read_checkpoint(path)
+        saved_class, model = checkpoint_class(checkpoint), config.get("model")
+        asked = model.get("class_path") if model is not None and hasattr(model, "get") else None
+        if saved_class and asked and not same_class(saved_class, asked):
+            raise ResumeOptionError(f"{path}: is a checkpoint of {saved_class}, but the command asks for {asked} (--model or --config); "
+                                    "use the model the checkpoint was trained with")
+        hparams = {k: v for k, v in (checkpoint.get("hyper_parameters") or {}).items() if k != "_instantiator"}
+        given = (model.get("init_args") if asked else model) or {}
+        for name in sorted(explicit_model_options(self._argv, subcommand)):
+            if name in hparams and name in given and _comparable(given[name]) != _comparable(hparams[name]):
+                raise ResumeOptionError(f"--model.{name} is {given[name]!r}, but {path} was trained with {hparams[name]!r}: a resumed run keeps its "
+                                        f"checkpoint's model options (leave --model.{name} out, or start a new run in another folder)")
+        if not hparams: return
+        class_path = hparams.pop("_class_path", None) or saved_class
+        update = {"class_path": class_path, "dict_kwargs": hparams} if class_path else hparams
+        try: self.config = self.parser.parse_object({subcommand: {"model": update}}, self.config)
+        except (SystemExit, Exception) as e:
+            raise ResumeOptionError(f"{path}: its model options do not fit {class_path or 'the model'} ({type(e).__name__}: {error_line(e)})") from None
+
+    # ---- a failed command leaves no empty run or log folders behind -------------------------------------------------
+    def before_instantiate_classes(self):
+        config = self.config.get(self.subcommand, self.config) if self.subcommand else self.config
+        self._root = Path(config.trainer.get("default_root_dir") or "runs")
+        self._root_existed = self._root.exists()
+        self._log_dirs_before = set(self._root.glob("*/version_*")) if self._root_existed else set()
+
+    def _run_subcommand(self, subcommand: str):
+        try: super()._run_subcommand(subcommand)
+        except BaseException:
+            if self.trainer.is_global_zero and not any(getattr(c, "written", 0) for c in self.trainer.checkpoint_callbacks):
+                self._remove_partial_outputs()
+            raise
+
+    def _remove_partial_outputs(self):
+        "After a failure before any checkpoint was written: remove the log folders this run made, and its run folder if it made it."
+        import shutil
+        if not self._root_existed: shutil.rmtree(self._root, ignore_errors=True); return
+        for made in set(self._root.glob("*/version_*")) - self._log_dirs_before:
+            shutil.rmtree(made, ignore_errors=True)
+            if made.parent.is_dir() and not any(made.parent.iterdir()): made.parent.rmdir()
 
     def instantiate_trainer(self, **kwargs) -> pl.Trainer:
         config = self._get(self.config_init, "trainer", default={})

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, Dataset
 from .core import atomic_write, bad_input, check_file, check_finite, image_grid, save_png
 from .io import write_tiff
 from .data import (Binarize, MinMaxScale, TiffTileDataset, extract_tiles, stitch_tiles, tile_positions)
-from .train import CellbookModule, CyclicalSchedule, PiecewiseSchedule, Schedule, WarmupSchedule
+from .train import CellbookModule, CyclicalSchedule, PiecewiseSchedule, Schedule, WarmupSchedule, load_module
 
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'GAUSSIAN_RANGE', 'BETA_SCHEDULES', 'ARCHS', 'SIGMAS', 'TileTreatment', 'gaussian_nll', 'bernoulli_nll',
@@ -568,9 +568,7 @@ def load_tile_model(checkpoint, # a TileVAE checkpoint (.ckpt), or a TileVAE
     "A TileVAE from a checkpoint (in eval mode), or the model itself; its treatment must be fitted."
     if isinstance(checkpoint, TileVAE): model = checkpoint
     else:
-        path = check_file(checkpoint, "checkpoint file")
-        try: model = TileVAE.load_from_checkpoint(path, map_location=device or "cpu")
-        except (KeyError, TypeError, RuntimeError) as e: raise bad_input(path, f"expected a TileVAE checkpoint, found {type(e).__name__}: {e}") from e
+        model = load_module(checkpoint, TileVAE, map_location=device or "cpu")
     if device is not None: model = model.to(device)
     if not model.treatment.fitted: raise ValueError("the model's data treatment is not fitted (an untrained model?)")
     return model if isinstance(checkpoint, TileVAE) else model.eval()

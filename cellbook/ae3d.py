@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .core import atomic_write, bad_input, check_dir, check_file, make_rng, read_checkpoint, seed_everything, to_numpy
-from .io import read_mrc, read_subvolumes, write_mrc
+from .io import read_json, read_mrc, read_subvolumes, write_mrc
 from .data import split_indices
 from .train import CellbookModule, ResumableDataLoader, make_trainer
 
@@ -590,8 +590,10 @@ def parse_selection(selection, # {class_id: [cluster ids]}, or its JSON text, or
     where = "selection"
     if isinstance(selection, (str, Path)):
         p = Path(selection)
-        if p.suffix.lower() == ".json" or p.is_file(): where, selection = str(p), json.loads(check_file(p, "selection JSON").read_text())
-        else: selection = json.loads(str(selection))
+        if p.suffix.lower() == ".json" or p.is_file(): where, selection = str(p), read_json(p, "a selection {class_id: [cluster ids]}")
+        else:
+            try: selection = json.loads(str(selection))
+            except json.JSONDecodeError as e: raise bad_input(where, f"{str(selection)!r} is not valid JSON ({e.msg}), expected {{class_id: [cluster ids]}}") from None
     if not isinstance(selection, dict) or not selection:
         raise bad_input(where, f"got {selection!r}, expected a non-empty {{class_id: [cluster ids]}}")
     out, seen = {}, {}
@@ -849,8 +851,12 @@ def segment_subvolumes(cluster_dir, # a cluster_subvolumes output folder
     "EDSS3D: labels from the decoded boxes of selected clusters, background boxes, weighted CE, per-box class maps."
     t0 = time.time()
     cdir, out = check_dir(cluster_dir, "cluster folder"), Path(out)
-    run = json.loads(check_file(cdir/"run.json", "run.json (a cluster_subvolumes output)").read_text())
-    members = {int(c): v for c, v in json.loads(check_file(cdir/"clusters.json").read_text()).items()}
+    run = read_json(cdir/"run.json", "the run.json of a `cellbook cluster` output")
+    missing = [k for k in ("pickle", "tomogram", "pose", "model", "checkpoint", "dark") if not isinstance(run, dict) or k not in run]
+    if missing: raise bad_input(cdir/"run.json", f"lacks {missing}, expected the run.json of a `cellbook cluster` output")
+    clusters = read_json(cdir/"clusters.json", "the clusters.json of a `cellbook cluster` output ({cluster: [ids]})")
+    try: members = {int(c): list(v) for c, v in clusters.items()}
+    except (AttributeError, TypeError, ValueError): raise bad_input(cdir/"clusters.json", "expected {cluster id: [subvolume ids]}") from None
     sel = parse_selection(selection, k=len(members))
     seed_everything(seed)
     sub = load_subvolumes(run["pickle"])

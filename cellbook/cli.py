@@ -18,31 +18,36 @@ __all__ = ['LIGHTNING_COMMANDS', 'FAMILY_MODULES', 'explain', 'main']
 class _UsageError(Exception):
     "A mistake in how the command was called (exit code 2)."
 
+def _one_line(e: BaseException) -> str:
+    "The first line of an exception's message (like `cellbook.core.error_line`, without importing the library: errors found before it loads answer at once)."
+    return next((l.strip() for l in str(e).splitlines() if l.strip()), "")
+
 def _os_message(e: OSError) -> str:
     "An OSError as 'file: what happened' (the system's own errors carry the file name apart)."
-    from cellbook.core import error_line
-    if e.strerror is None: return error_line(e)
+    if e.strerror is None: return _one_line(e)
     name = e.filename if e.filename is not None else None
     return f"{name}: {e.strerror}" if name is not None else e.strerror
 
-_USAGE_ERRORS = ("_UsageError", "RunFolderBusy", "MisconfigurationException", "ResumeOptionError")
+_USAGE_ERRORS = ("_UsageError", "RunFolderBusy", "MisconfigurationException", "OptionError")
 _DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
 def explain(e: BaseException) -> tuple[int, str]:
     "The exit code and one-line message for an error: 2 for a usage error, 1 for bad data or a failed run, 130 when interrupted."
-    from cellbook.core import error_line
-    name = type(e).__name__
     if isinstance(e, KeyboardInterrupt): return 130, "interrupted"
-    if name in _USAGE_ERRORS: return 2, error_line(e)
+    name = type(e).__name__
+    if any(c.__name__ in _USAGE_ERRORS for c in type(e).__mro__): return 2, _one_line(e)
     if name == "NonFiniteLossError":
-        return 1, f"{error_line(e)}; training stopped (the last checkpoint holds the last finite weights: lower the learning rate, or check the data)"
+        return 1, f"{_one_line(e)}; training stopped (checkpoints written before it are kept: lower the learning rate, or check the data)"
+    if name in ("DistBackendError", "DistNetworkError") or any(m in str(e) for m in ("Connection reset by peer", "Connection closed by peer")):
+        return 1, (f"another process of this multi-process run stopped ({name}: {_one_line(e)[:160]}); "
+                   "the last checkpoint is intact: resume with --ckpt_path last")
     if isinstance(e, OSError):
         message = _os_message(e)
         if e.errno in _DISK_FULL: message += " (the disk is full: free space, or write elsewhere)"
         if e.errno == errno.EROFS: message += " (a read-only file system: write elsewhere)"
         return 1, message
-    if isinstance(e, ValueError): return 1, error_line(e)
-    return 1, f"unexpected {name}: {error_line(e)} (this may be a bug in cellbook; run again with --debug to see where it happened)"
+    if isinstance(e, ValueError): return 1, _one_line(e)
+    return 1, f"unexpected {name}: {_one_line(e)} (this may be a bug in cellbook; run again with --debug to see where it happened)"
 
 def _fail(message: str, code: int) -> int:
     print(f"cellbook: error: {message}", file=sys.stderr)
@@ -92,6 +97,21 @@ def _check_output(path: Path | None, kind: str, option: str = "--out"):
     if kind == "file" and path.is_dir(): raise _UsageError(f"{option} {path}: is a folder, expected a file name")
     blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
     if blocking is not None: raise _UsageError(f"{option} {path}: {blocking} is a file, expected a folder")
+
+def _check_exists(path: Path, kinds: str = "file or folder"):
+    "A one-line error unless `path` is an existing regular file or folder (checked before anything slow is imported)."
+    if not path.exists(): raise FileNotFoundError(f"{path}: no such {kinds}" + (" (a broken link)" if path.is_symlink() else ""))
+    if not (path.is_file() or path.is_dir()): raise ValueError(f"{path}: is not a regular file (a FIFO, socket or device), expected a {kinds}")
+
+def _preflight(args):
+    "Before the slow imports of a family: the files the arguments name exist, and checkpoints read safely and hold the expected model."
+    inputs = [getattr(args, name) for name in getattr(args, "input_args", ()) if getattr(args, name) is not None]
+    checkpoints = [getattr(args, name) for name in getattr(args, "checkpoint_args", ())]
+    for path in inputs: _check_exists(path)
+    for path in checkpoints: _check_exists(path, "checkpoint")
+    if not checkpoints: return
+    from cellbook.core import expect_class, read_checkpoint
+    for path in checkpoints: expect_class(path, read_checkpoint(path), args.checkpoint_classes)
 
 # %% ../nbs/40_cli.ipynb #6171a761
 def _synth(args) -> int:
@@ -168,6 +188,8 @@ def _sample(args) -> int:
     print(f"samples in {args.out}")
     return 0
 
+_GAN_CLASSES = ("GANModule", "ConditionalGANModule")
+
 def _add_family_commands(sub):
     seed_help = "random seed (same seed, same result)"
     c = sub.add_parser("c2st", help="classifier two-sample test of a GAN against a LIN test set (biogans)")
@@ -178,27 +200,27 @@ def _add_family_commands(sub):
     c.add_argument("--n-splits", type=_count, default=10, help="half/half splits of the test set")
     c.add_argument("--seed", type=_seed, default=0, help=seed_help)
     c.add_argument("--out", type=Path, default=Path("c2st"), help="output folder")
-    c.set_defaults(func=_c2st, out_kind="folder")
+    c.set_defaults(func=_c2st, out_kind="folder", input_args=("data",), checkpoint_args=("checkpoint",), checkpoint_classes=_GAN_CLASSES)
     r = sub.add_parser("reconstruct", help="reconstruct a LIN test set by latent optimisation (biogans Table 3)")
     r.add_argument("checkpoint", type=Path, help="a GANModule or ConditionalGANModule checkpoint")
     r.add_argument("data", type=Path, help="LIN root with train/ and test/ class folders")
     r.add_argument("--mode", default="joint", choices=("joint", "separable"), help="optimise both channels at once, or red then green")
     r.add_argument("--seed", type=_seed, default=0, help=seed_help)
     r.add_argument("--out", type=Path, default=Path("reconstruction"), help="output folder")
-    r.set_defaults(func=_reconstruct, out_kind="folder")
+    r.set_defaults(func=_reconstruct, out_kind="folder", input_args=("data",), checkpoint_args=("checkpoint",), checkpoint_classes=_GAN_CLASSES)
     i = sub.add_parser("interpolate", help="an interpolation movie of a GAN (GIF + HTML)")
     i.add_argument("checkpoint", type=Path, help="a GANModule or ConditionalGANModule checkpoint")
     i.add_argument("--out", type=Path, default=Path("interpolation"), help="output folder")
     i.add_argument("--keyframes", type=_int_at_least(0), nargs="+", default=None, help="sample numbers to pass through (default: the shortest and longest cell)")
     i.add_argument("--steps", type=_int_at_least(2), default=64, help="frames per leg")
     i.add_argument("--seed", type=_seed, default=42, help=seed_help)
-    i.set_defaults(func=_interpolate, out_kind="folder")
+    i.set_defaults(func=_interpolate, out_kind="folder", checkpoint_args=("checkpoint",), checkpoint_classes=_GAN_CLASSES)
     t = sub.add_parser("stitch", help="full-size reconstructions of large TIFFs by a tile AE/VAE")
     t.add_argument("checkpoint", type=Path, help="a TileVAE checkpoint"); t.add_argument("inputs", type=Path, help="a TIFF or a folder of TIFFs")
     t.add_argument("--out", type=Path, default=Path("stitched"), help="output folder")
     t.add_argument("--tile", type=_count, default=None, help="tile side in pixels (default: the model's)")
     t.add_argument("--overlap", type=_int_at_least(0), default=None, help="pixels shared by neighbouring tiles (default: a quarter tile)")
-    t.set_defaults(func=_stitch, out_kind="folder")
+    t.set_defaults(func=_stitch, out_kind="folder", input_args=("inputs",), checkpoint_args=("checkpoint",), checkpoint_classes=("TileVAE",))
     k = sub.add_parser("cluster", help="Autoencoder3D: train, encode, k-means, decoded centres and mosaics")
     k.add_argument("subvolumes", type=Path, help="an Autoencoder3D subvolume pickle")
     k.add_argument("--k", type=_int_at_least(2), required=True, help="number of clusters")
@@ -209,14 +231,14 @@ def _add_family_commands(sub):
     k.add_argument("--features", default="codes", choices=("codes", "pca", "axial"),
                    help="what k-means clusters: the autoencoder's codes (the original), PCA of the boxes, or of their cylindrical averages")
     k.add_argument("--seed", type=_seed, default=0, help=seed_help)
-    k.set_defaults(func=_cluster, out_kind="folder")
+    k.set_defaults(func=_cluster, out_kind="folder", input_args=("subvolumes", "tomogram"))
     g = sub.add_parser("segment", help="EDSS3D weak segmentation from selected clusters")
     g.add_argument("clusters", type=Path, help="a `cellbook cluster` output folder")
     g.add_argument("--select", required=True, help='JSON {class: [cluster ids]} or a JSON file, e.g. \'{"1": [3, 21]}\'')
     g.add_argument("--out", type=Path, required=True, help="output folder")
     g.add_argument("--epochs", type=_count, default=100, help="maximum training epochs")
     g.add_argument("--seed", type=_seed, default=0, help=seed_help)
-    g.set_defaults(func=_segment, out_kind="folder")
+    g.set_defaults(func=_segment, out_kind="folder", input_args=("clusters",))
     m = sub.add_parser("render", help="render the vertices of a mesh as an SMLM-like image (HOLLy's renderer)")
     m.add_argument("mesh", type=Path, help="an OBJ or PLY file; its vertices are the fluorophores")
     m.add_argument("--rotvec", type=float, nargs=3, default=None, help="rotation vector (radians)")
@@ -224,7 +246,7 @@ def _add_family_commands(sub):
     m.add_argument("--sigma", type=_positive_float, default=1.41, help="blur in pixels")
     m.add_argument("--size", type=_count, nargs=2, default=(128, 128), help="image height and width in pixels")
     m.add_argument("--out", type=Path, required=True, help="image.fits or image.png")
-    m.set_defaults(func=_render, out_kind="file")
+    m.set_defaults(func=_render, out_kind="file", input_args=("mesh",))
     a = sub.add_parser("sample", help="Integrated Cell: generate cells of a structure class given a reference")
     a.add_argument("reference_model", type=Path, help="the reference model's checkpoint")
     a.add_argument("structure_model", type=Path, help="the structure model's checkpoint")
@@ -233,7 +255,8 @@ def _add_family_commands(sub):
     a.add_argument("--n", type=_count, default=8, help="cells to generate")
     a.add_argument("--out", type=Path, default=Path("samples"), help="output folder")
     a.add_argument("--seed", type=_seed, default=0, help=seed_help)
-    a.set_defaults(func=_sample, out_kind="folder")
+    a.set_defaults(func=_sample, out_kind="folder", input_args=("reference",), checkpoint_args=("reference_model", "structure_model"),
+                   checkpoint_classes=("ICellVAE", "ICellVAEGAN", "ICellAAEGAN"))
 
 # %% ../nbs/40_cli.ipynb #36484def
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
@@ -255,7 +278,7 @@ def _make_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_synth, out_kind="folder")
     i = sub.add_parser("inspect", help="summarise a data set and list every bad file; exit 1 if any is bad")
     i.add_argument("path", type=Path, help="a data folder or file of any supported format")
-    i.set_defaults(func=_inspect, out_kind=None)
+    i.set_defaults(func=_inspect, out_kind=None, input_args=("path",))
     d = sub.add_parser("demo", help="generate data, train each model family briefly, write an HTML report")
     d.add_argument("--out", type=Path, default=Path("cellbook-demo"), help="output folder (default ./cellbook-demo)")
     d.add_argument("--seed", type=_seed, default=0, help="random seed")
@@ -294,14 +317,16 @@ def _check_names(argv: list[str]):
 def _run_cli(argv: list[str], process_argv: list[str]) -> int:
     "Run `cellbook fit|validate|test|predict ...` through `CellbookCLI`; usage errors become `_UsageError`."
     from argparse import ArgumentError
-    from cellbook.train import CellbookCLI
+    ckpt_path = _option_value(argv, "--ckpt_path")
+    if ckpt_path not in (None, "last", "best", "hpc", "registry"):   # a file: read it before the slow imports
+        from cellbook.core import read_checkpoint
+        read_checkpoint(ckpt_path)
+    from cellbook.train import CellbookCLI, option_message
     _check_names(argv)
     # LightningCLI reads args=; the process arguments are what Lightning's DDP launcher starts the other ranks with
     saved, sys.argv = sys.argv, [sys.argv[0], *process_argv]
     try: CellbookCLI(args=argv, parser_kwargs={"exit_on_error": False})
-    except ArgumentError as e:
-        lines = [l.strip() for l in str(e).splitlines() if l.strip()]
-        raise _UsageError(" ".join(lines[:3])) from e
+    except ArgumentError as e: raise _UsageError(option_message(e)) from e
     finally: sys.argv = saved
     return 0
 
@@ -323,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None: _make_parser().print_help(); return 2
         out = getattr(args, "out", None) if args.out_kind else None
         _check_output(out, args.out_kind)
-        with _outputs_removed_on_failure(out if args.out_kind == "folder" else None): return args.func(args)
+        _preflight(args)
+        with _outputs_removed_on_failure(out): return args.func(args)
     except BaseException as e:
         if debug or isinstance(e, SystemExit): raise
         code, message = explain(e)

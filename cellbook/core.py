@@ -17,8 +17,9 @@ from PIL import Image
 # %% auto #0
 __all__ = ['CHANNEL_COLORS', 'seed_everything', 'make_generator', 'make_rng', 'check_size', 'default_device', 'autocast_dtype',
            'bad_input', 'check_file', 'check_dir', 'check_finite', 'check_shape', 'memory_available', 'human_bytes',
-           'check_allocation', 'error_line', 'safe_loading', 'read_checkpoint', 'atomic_write', 'to_numpy', 'as_tensor',
-           'to_channels_last', 'to_rgb', 'max_projections', 'image_grid', 'points_image', 'save_png']
+           'check_allocation', 'error_line', 'safe_loading', 'read_checkpoint', 'same_class', 'checkpoint_class',
+           'expect_class', 'atomic_write', 'to_numpy', 'as_tensor', 'to_channels_last', 'to_rgb', 'max_projections',
+           'image_grid', 'points_image', 'save_png']
 
 # %% ../nbs/00_core.ipynb #fe0fea88
 def seed_everything(seed: int = 0, # the seed for Python's, NumPy's and PyTorch's global generators
@@ -228,6 +229,26 @@ def read_checkpoint(path, # a .ckpt/.pt file
             raise bad_input(path, f"is truncated or not a PyTorch {what} ({_first_line(e)})") from None
     if not isinstance(checkpoint, dict): raise bad_input(path, f"holds a {type(checkpoint).__name__}, expected a {what} (a dict)")
     return checkpoint
+
+def same_class(name: str, cls: type | str) -> bool:
+    "Whether a dotted class name means `cls`: the same class name (a notebook defines cellbook's classes in `__main__`)."
+    other = cls if isinstance(cls, str) else f"{cls.__module__}.{cls.__qualname__}"
+    return name.rpartition(".")[2] == other.rpartition(".")[2]
+
+def checkpoint_class(checkpoint: dict) -> str | None:
+    "The dotted name of the module class a checkpoint was written from (`CellbookModule` records it, LightningCLI runs record `_class_path`), or None."
+    return checkpoint.get("cellbook_class") or (checkpoint.get("hyper_parameters") or {}).get("_class_path")
+
+def expect_class(path, # the checkpoint file, for the message
+                 checkpoint: dict, # as read_checkpoint gives it
+                 classes, # the class names (or classes) it may hold
+                ) -> str | None:
+    "The checkpoint's class name, or a one-line `ValueError` naming the file if it records another class than `classes`."
+    name = checkpoint_class(checkpoint)
+    names = [c if isinstance(c, str) else c.__name__ for c in classes]
+    if name is not None and not any(same_class(name, c) for c in names):
+        raise bad_input(path, f"is a checkpoint of {name}, expected {names[0] if len(names) == 1 else 'one of ' + ', '.join(names)}")
+    return name
 
 # %% ../nbs/00_core.ipynb #daf8d357
 def _file_mode() -> int:

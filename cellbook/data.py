@@ -43,7 +43,7 @@ def hash_fraction(id, # an item id (any value; it is hashed as a string)
                   seed: int = 0, # the split seed
                  ) -> float:
     "A number in [0, 1) fixed by the SHA-512 digest of `'{seed}:{id}'`."
-    digest = hashlib.sha512(f"{seed}:{id}".encode()).hexdigest()
+    digest = hashlib.sha512(f"{seed}:{id}".encode("utf-8", "surrogateescape")).hexdigest()   # any file name, UTF-8 or not
     return int(digest[:16], 16) / 16**16
 
 def _check_fractions(val, test):
@@ -1001,6 +1001,11 @@ def _inspect_manifest(f: Path, report: InspectReport) -> list:
         if not (f.parent/p).is_file(): report.bad_files.append((str(f.parent/p), f"{f.parent/p}: no such file (listed in {f.name})"))
     return []
 
+def _special_files(path: Path) -> list[Path]:
+    "Entries under a folder that are neither files nor folders: FIFOs, sockets, devices, broken links (never opened)."
+    if not path.is_dir(): return []
+    return sorted(p for p in path.rglob("*") if not (p.is_file() or p.is_dir()) and not any(part.startswith(".") for part in p.relative_to(path).parts))
+
 def _data_files(path: Path) -> list[Path]:
     "Every non-hidden file under `path` (or `path` itself), sorted."
     if path.is_file(): return [path]
@@ -1020,6 +1025,8 @@ def inspect_path(path, # a data set folder or a single file
     if path.is_dir() and (path/"images").is_dir() and (_fits_files(path/"images") or sigma_folders(path/"images")):
         report.format = "fits"   # the SMLM layout: images/<sigma>/*.fits beside point clouds and poses
     files = _data_files(path)
+    for special in _special_files(path):
+        report.bad_files.append((str(special), f"{special}: is not a regular file (a FIFO, socket, device or broken link); skipped"))
     if path.suffix.lower() == ".csv":  # a manifest: also read the cells it lists
         try: files += [path.parent/p for p in read_icell_manifest(path)["save_h5_reg_path"].astype(str) if (path.parent/p).is_file()]
         except ValueError: pass  # reported below, when the manifest itself is read

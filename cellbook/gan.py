@@ -18,9 +18,9 @@ from torch import nn
 from torch.utils.data import Dataset
 from PIL import Image
 
-from .core import bad_input, check_file, check_size, image_grid, make_generator, read_checkpoint
+from .core import bad_input, check_file, check_size, expect_class, image_grid, make_generator, read_checkpoint
 from .data import LinDataModule, LinDataset, from_symmetric
-from .train import AdversarialModule, CriticSchedule, ResumableDataLoader, checkpoint_class, same_class
+from .train import AdversarialModule, CriticSchedule, ResumableDataLoader
 from lightning.pytorch.utilities import rank_zero_warn
 
 # %% auto #0
@@ -445,9 +445,7 @@ def load_generator(checkpoint_path, # a cellbook checkpoint of GANModule or Cond
     "The generator of a cellbook GAN training checkpoint, in eval mode."
     path = Path(checkpoint_path)
     ckpt = read_checkpoint(path, map_location=map_location)
-    name = checkpoint_class(ckpt)
-    if name is not None and not any(same_class(name, c) for c in (GANModule, ConditionalGANModule)):
-        raise bad_input(path, f"is a checkpoint of {name}, expected one of GANModule or ConditionalGANModule")
+    expect_class(path, ckpt, ("GANModule", "ConditionalGANModule"))   # by name: the classes are defined below
     hp = ckpt.get("hyper_parameters") or {}
     state = {k[len("netG."):]: v for k, v in (ckpt.get("state_dict") or {}).items() if k.startswith("netG.")}
     if "generator" not in hp or not state:

@@ -6,7 +6,7 @@ Docs: https://cellbook.github.io/cellbook/io.html.md"""
 
 # %% ../nbs/01_io.ipynb #2c6a3f36
 from __future__ import annotations
-import contextlib, logging, pickle, re, warnings
+import contextlib, json, logging, pickle, re, warnings
 from collections import namedtuple
 from pathlib import Path
 
@@ -20,21 +20,16 @@ import trimesh
 from astropy.io import fits
 from PIL import Image
 
-from .core import atomic_write, bad_input, check_dir, check_file, check_finite, check_shape, to_numpy
+from .core import atomic_write, bad_input, check_allocation, check_dir, check_file, check_finite, check_shape, error_line, human_bytes, to_numpy
 
 # %% auto #0
-__all__ = ['TiffData', 'ICELL_STORED_CHANNELS', 'ICELL_CHANNELS', 'ICELL_MANIFEST_COLUMNS', 'MrcData', 'read_tiff', 'write_tiff',
-           'read_icell_h5', 'write_icell_h5', 'read_icell_manifest', 'write_icell_manifest', 'read_fits', 'write_fits',
-           'read_mrc', 'write_mrc', 'read_class_png', 'write_class_png', 'list_class_folder', 'class_names',
-           'read_subvolumes', 'write_subvolumes', 'read_points', 'write_points', 'read_mesh', 'write_mesh',
-           'detect_format']
+__all__ = ['TiffData', 'ICELL_STORED_CHANNELS', 'ICELL_CHANNELS', 'ICELL_MANIFEST_COLUMNS', 'MrcData', 'read_json', 'read_tiff',
+           'write_tiff', 'read_icell_h5', 'write_icell_h5', 'read_icell_manifest', 'write_icell_manifest', 'read_fits',
+           'write_fits', 'read_mrc', 'write_mrc', 'read_class_png', 'write_class_png', 'list_class_folder',
+           'class_names', 'read_subvolumes', 'write_subvolumes', 'read_points', 'write_points', 'read_mesh',
+           'write_mesh', 'detect_format']
 
 # %% ../nbs/01_io.ipynb #5c936cf2
-def _first_line(e: BaseException, limit: int = 200) -> str:
-    "The first line of an exception's message, shortened."
-    msg = (str(e).strip().splitlines() or [""])[0]
-    return msg if len(msg) <= limit else msg[:limit] + "..."
-
 @contextlib.contextmanager
 def _library_errors(path, # the file being read
                     expected: str, # what the file should be, e.g. "an HDF5 file"
@@ -42,9 +37,26 @@ def _library_errors(path, # the file being read
     "Turn any exception a file library raises inside the block into a `ValueError` naming `path`."
     try: yield
     except (PermissionError, MemoryError): raise
+    except ValueError as e:
+        if str(e).startswith(f"{path}: "): raise   # already names the file (a check inside the block)
+        raise bad_input(path, f"expected {expected}, found unreadable, truncated or corrupt content ({type(e).__name__}: {error_line(e)})") from e
     except Exception as e:
-        found = f"unreadable, truncated or corrupt content ({type(e).__name__}: {_first_line(e)})"
+        found = f"unreadable, truncated or corrupt content ({type(e).__name__}: {error_line(e)})"
         raise bad_input(path, f"expected {expected}, found {found}") from e
+
+def _check_declared(path, # the file
+                    shape, # the shape its header declares
+                    dtype, # the element type it declares
+                    what: str, # what it is, for the message
+                    stored: int | None = None, # bytes the file can hold of it (uncompressed data), or None when unknown
+                   ):
+    "Before reading: refuse an array a header declares that the file cannot hold (truncated) or memory cannot (too large)."
+    shape = tuple(int(s) for s in shape)
+    declared = int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
+    if stored is not None and declared > stored:
+        raise bad_input(path, f"{what} declares shape {shape} {np.dtype(dtype)} ({human_bytes(declared)}), but the file holds "
+                              f"{human_bytes(stored)}: truncated, or a corrupt header")
+    check_allocation(path, shape, dtype, what)
 
 def _write_array_checks(x, path, name: str = "data") -> np.ndarray:
     "`x` as a NumPy array, refused if it holds NaN or infinity or is not numeric."
@@ -63,6 +75,15 @@ def _to_uint8(arr: np.ndarray, path, name: str = "image") -> np.ndarray:
     if arr.dtype == np.uint8: return arr
     if arr.dtype.kind != "f": raise bad_input(path, f"{name} has dtype {arr.dtype}, expected floats in [0, 1] or uint8")
     return np.round(_check_unit_range(arr, path, name) * 255).astype(np.uint8)
+
+def read_json(path, # a .json file
+              what: str = "a JSON file", # what it should hold, for the messages
+             ):
+    "A JSON file's content, or a one-line `ValueError` naming the file (and where it is not valid JSON)."
+    path = check_file(path, "JSON file")
+    try: return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e: raise bad_input(path, f"is not valid JSON ({e.msg}, line {e.lineno} column {e.colno}), expected {what}") from None
+    except UnicodeDecodeError: raise bad_input(path, f"is not UTF-8 text, expected {what}") from None
 
 # %% ../nbs/01_io.ipynb #a4adb9ff
 TiffData = namedtuple("TiffData", "data axes channel_names")
@@ -110,10 +131,12 @@ def read_tiff(path, # a .tif/.tiff or .ome.tif/.ome.tiff file
     try:
         with _library_errors(path, "a TIFF file"), tifffile.TiffFile(path) as tif:
             series = tif.series[0]
+            raw = tif.pages.first.compression == tifffile.COMPRESSION.NONE
+            _check_declared(path, series.shape, series.dtype, "the image", path.stat().st_size if raw else None)
             data, axes, is_ome = series.asarray(), series.axes, tif.is_ome
             names = _tiff_channel_names(tif)
     finally: logger.removeHandler(log)
-    if log.messages: raise bad_input(path, f"expected a complete TIFF file, found a truncated or corrupt one (tifffile: {_first_line(log.messages[0])})")
+    if log.messages: raise bad_input(path, f"expected a complete TIFF file, found a truncated or corrupt one (tifffile: {error_line(log.messages[0])})")
     if _is_ome(path) and not is_ome: raise bad_input(path, "expected OME-XML metadata (the name ends in .ome.tif), found none")
     check_finite(data, path, "image")
     return TiffData(data, axes, _check_channel_names(names, axes, data.shape, path))
@@ -161,6 +184,13 @@ def _check_order(order: str, path) -> str:
     return order
 
 # %% ../nbs/01_io.ipynb #764482a3
+def _check_h5_dataset(path, ds: h5py.Dataset, what: str):
+    "Refuse an HDF5 dataset that stores nothing of what it declares, or stores less (uncompressed), or that memory cannot hold."
+    stored, declared = ds.id.get_storage_size(), ds.size * ds.dtype.itemsize
+    if declared and stored == 0:
+        raise bad_input(path, f"{what} declares shape {ds.shape} {ds.dtype} ({human_bytes(declared)}) but stores no data, expected the image data")
+    _check_declared(path, ds.shape, ds.dtype, what, stored if ds.compression is None else None)
+
 def read_icell_h5(path, # a per-cell .h5 file with dataset 'image' (6, X, Y, Z), values 0-255
                   channels=None, # channel names or user-facing indices (see ICELL_CHANNELS); None = all six
                   order: str = "zyx", # 'zyx': return (C, Z, Y, X); 'xyz': the file's (C, X, Y, Z)
@@ -170,6 +200,7 @@ def read_icell_h5(path, # a per-cell .h5 file with dataset 'image' (6, X, Y, Z),
     idx = _icell_channel_indices(channels, path)
     with _library_errors(path, "an HDF5 file"), h5py.File(path, "r") as f:
         ds, keys = f.get("image"), sorted(f.keys())
+        if isinstance(ds, h5py.Dataset): _check_h5_dataset(path, ds, "dataset 'image'")
         raw = ds[()] if isinstance(ds, h5py.Dataset) else None
     if raw is None: raise bad_input(path, f"has no dataset 'image' (found {keys}), expected the Integrated Cell per-cell layout")
     check_shape(raw.shape, (6, None, None, None), path, "dataset 'image'", _ICELL_SHAPE)
@@ -231,6 +262,10 @@ def read_fits(path, # a .fits file holding a 2D image or a 3D cube
     with _library_errors(path, "a FITS image"), warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*truncated")   # astropy only warns about a short file
         with fits.open(path, memmap=False) as hdul:
+            for h in hdul:
+                if h.is_image and h.header.get("NAXIS", 0) > 0 and not isinstance(h, fits.CompImageHDU):
+                    dtype = fits.hdu.base.BITPIX2DTYPE[h.header["BITPIX"]]
+                    _check_declared(path, h.shape, dtype, "the image", path.stat().st_size)
             data = next((np.array(h.data) for h in hdul if h.is_image and h.data is not None), None)
     if data is None: raise bad_input(path, "has no image data in any HDU, expected a 2D image or a 3D cube")
     if data.ndim not in (2, 3): raise bad_input(path, f"image has shape {data.shape}, expected (H, W) or a cube (D, H, W)")
@@ -258,8 +293,12 @@ def read_mrc(path, # a .mrc, .rec or .map file
             ) -> MrcData:
     "Read an MRC volume as float32 (Z, Y, X) with its voxel size."
     path = check_file(path)
-    with _library_errors(path, "an MRC volume"), mrcfile.open(path, mode="r", permissive=False) as m:
-        data, voxel_size = np.array(m.data), float(m.voxel_size.x)
+    with _library_errors(path, "an MRC volume"):
+        with mrcfile.open(path, mode="r", permissive=False, header_only=True) as m:
+            h = m.header
+            shape, dtype = (int(h.nz), int(h.ny), int(h.nx)), mrcfile.utils.dtype_from_mode(h.mode)
+        _check_declared(path, shape, dtype, "the volume", path.stat().st_size)
+        with mrcfile.open(path, mode="r", permissive=False) as m: data, voxel_size = np.array(m.data), float(m.voxel_size.x)
     if data.ndim != 3: raise bad_input(path, f"volume has shape {data.shape}, expected a 3D volume (Z, Y, X)")
     if data.dtype.kind not in "uif": raise bad_input(path, f"volume has dtype {data.dtype}, expected real values")
     return MrcData(check_finite(data.astype(np.float32), path, "volume"), voxel_size)
@@ -415,8 +454,32 @@ def _read_obj_vertices(path: Path) -> np.ndarray:
     if not rows: raise bad_input(path, "has no vertex lines, expected 'v x y z' lines")
     with _library_errors(path, "'v x y z' lines of 3 numbers"): return np.loadtxt(rows, dtype=np.float64, ndmin=2, usecols=(0, 1, 2))
 
+_PLY_BYTES = {"char": 1, "uchar": 1, "int8": 1, "uint8": 1, "short": 2, "ushort": 2, "int16": 2, "uint16": 2, "int": 4, "uint": 4,
+              "int32": 4, "uint32": 4, "float": 4, "float32": 4, "double": 8, "float64": 8}
+
+def _check_ply_header(path: Path):
+    "Refuse a PLY whose header declares more elements than the file holds, or than memory can: before plyfile allocates them."
+    with open(path, "rb") as f: head = f.read(65536)
+    end = head.find(b"end_header")
+    if not head.startswith(b"ply") or end < 0: return   # not a PLY header: plyfile says what is wrong
+    fmt, elements = "ascii", []
+    for line in head[:end].decode("ascii", "replace").splitlines():
+        words = line.split()
+        if words[:1] == ["format"] and len(words) > 1: fmt = words[1]
+        elif words[:1] == ["element"] and len(words) == 3 and words[2].isdigit(): elements.append([words[1], int(words[2]), 0, False])
+        elif words[:1] == ["property"] and elements:
+            elements[-1][3] |= words[1] == "list"
+            elements[-1][2] += 1 if fmt == "ascii" else _PLY_BYTES.get(words[-2] if words[1] != "list" else words[2], 4)
+    needed = sum(count * (2 * size if fmt == "ascii" else size) for _, count, size, _ in elements)   # ascii: a digit and a separator per value
+    if needed > path.stat().st_size:
+        raise bad_input(path, f"declares {', '.join(f'{c:,} {n}' for n, c, _, _ in elements)} ({human_bytes(needed)} at least), "
+                              f"but the file holds {human_bytes(path.stat().st_size)}: truncated, or a corrupt header")
+    for name, count, size, _ in elements:
+        _check_declared(path, (count, max(size, 1)), np.uint8 if fmt != "ascii" else np.float64, f"element {name!r}")
+
 def _read_ply_vertices(path: Path) -> np.ndarray:
     "The x, y, z properties of a PLY file's 'vertex' element as an (N, 3) array."
+    _check_ply_header(path)
     with _library_errors(path, "a PLY file"):
         ply = plyfile.PlyData.read(str(path))
         names = {e.name: e for e in ply.elements}
@@ -462,6 +525,7 @@ def read_mesh(path, # an .obj or .ply mesh
     "Read a triangle mesh as (vertices float32 (V, 3), faces int64 (F, 3)) with trimesh."
     path = check_file(path)
     suffix = _points_suffix(path)
+    if suffix == ".ply": _check_ply_header(path)
     with _library_errors(path, f"{suffix[1:].upper()} mesh data"):
         mesh = trimesh.load(path, file_type=suffix[1:], force="mesh", process=False)
         vertices, faces = np.asarray(mesh.vertices), np.asarray(getattr(mesh, "faces", np.zeros((0, 3), np.int64)))

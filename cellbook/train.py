@@ -6,7 +6,7 @@ Docs: https://cellbook.github.io/cellbook/train.html.md"""
 
 # %% ../nbs/05_train.ipynb #c29163f4
 from __future__ import annotations
-import functools, json, logging, math, os, random, socket, sys, time, warnings, inspect
+import functools, json, logging, math, os, random, re, socket, sys, time, warnings, inspect
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -21,6 +21,7 @@ from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.loggers import CSVLogger, Logger
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from lightning.pytorch.utilities import rank_zero_warn
+from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning_utilities.core.apply_func import apply_to_collection
 from lightning_utilities.core.imports import RequirementCache
 import yaml
@@ -28,7 +29,7 @@ from PIL import Image
 try: import fcntl
 except ImportError: fcntl = None   # Windows: no run-folder lock
 
-from .core import (atomic_write, bad_input, error_line, read_checkpoint, safe_loading, seed_everything, to_channels_last, to_numpy, image_grid,
+from .core import (atomic_write, bad_input, checkpoint_class, error_line, expect_class, read_checkpoint, same_class, safe_loading, seed_everything, to_channels_last, to_numpy, image_grid,
                    max_projections, points_image, save_png)
 from .io import write_points
 from .data import ResumableDataLoader, ResumableSampler  # defined in cellbook.data; importable from here too
@@ -37,9 +38,9 @@ from .data import ResumableDataLoader, ResumableSampler  # defined in cellbook.d
 __all__ = ['NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule', 'WarmupSchedule', 'CyclicalSchedule',
            'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'checkpoint_safe',
            'all_ranks', 'canonical_fit_loop', 'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'RunFolderBusy',
-           'RunLock', 'CellbookCheckpoint', 'same_class', 'checkpoint_class', 'load_module', 'write_pictures',
-           'ProgressPictures', 'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'EMAWeights',
-           'resolve_class_names', 'ResumeOptionError', 'explicit_model_options', 'CellbookCLI', 'ResumableSampler',
+           'RunLock', 'CellbookCheckpoint', 'load_module', 'write_pictures', 'ProgressPictures', 'make_trainer',
+           'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'EMAWeights', 'resolve_class_names', 'OptionError',
+           'option_message', 'ResumeOptionError', 'explicit_model_options', 'CellbookCLI', 'ResumableSampler',
            'ResumableDataLoader']
 
 # %% ../nbs/05_train.ipynb #0d9833d6
@@ -692,15 +693,6 @@ class CellbookCheckpoint(ModelCheckpoint):
         if self.save_last and not self._should_skip_saving_checkpoint(trainer):
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
-def same_class(name: str, cls: type | str) -> bool:
-    "Whether a dotted class name means `cls`: the same class name (a notebook defines cellbook's classes in `__main__`)."
-    other = cls if isinstance(cls, str) else f"{cls.__module__}.{cls.__qualname__}"
-    return name.rpartition(".")[2] == other.rpartition(".")[2]
-
-def checkpoint_class(checkpoint: dict) -> str | None:
-    "The dotted name of the module class a checkpoint was written from (`CellbookModule` records it, LightningCLI runs record `_class_path`), or None."
-    return checkpoint.get("cellbook_class") or (checkpoint.get("hyper_parameters") or {}).get("_class_path")
-
 def load_module(path, # a checkpoint written by training one of `classes`
                 classes: type | Sequence[type], # the LightningModule classes it may hold
                 map_location="cpu", # where the weights go
@@ -709,11 +701,9 @@ def load_module(path, # a checkpoint written by training one of `classes`
     "The module a checkpoint holds, in eval mode: the file read safely, its class checked; the global random state left alone."
     classes = tuple(classes) if isinstance(classes, (list, tuple)) else (classes,)
     checkpoint = read_checkpoint(path)
-    name, expected = checkpoint_class(checkpoint), " or ".join(c.__name__ for c in classes)
-    found = [c for c in classes if name is not None and same_class(name, c)]
-    if name is not None and not found: raise bad_input(path, f"is a checkpoint of {name}, expected one of {expected}")
-    if "state_dict" not in checkpoint: raise bad_input(path, f"holds no 'state_dict', expected a checkpoint of {expected}")
-    cls = found[0] if found else fallback(checkpoint) if fallback else classes[0]
+    name = expect_class(path, checkpoint, classes)
+    if "state_dict" not in checkpoint: raise bad_input(path, f"holds no 'state_dict', expected a checkpoint of {' or '.join(c.__name__ for c in classes)}")
+    cls = next(c for c in classes if same_class(name, c)) if name else fallback(checkpoint) if fallback else classes[0]
     try:
         with torch.random.fork_rng(devices=[]), safe_loading():   # building the module draws initial weights
             module = cls.load_from_checkpoint(path, map_location=map_location, weights_only=True)
@@ -871,6 +861,8 @@ class ToyData(pl.LightningDataModule):
                  num_workers: int = 0,
                 ):
         super().__init__()
+        for name, value, least in (("n", n, 1), ("size", size, 2), ("batch_size", batch_size, 1), ("num_workers", num_workers, 0)):
+            if value < least: raise ValueError(f"ToyData: {name} must be at least {least}, got {value}")
         self.save_hyperparameters()
 
     def setup(self, stage: str | None = None):
@@ -893,6 +885,7 @@ class ToyAutoencoder(CellbookModule):
                  **kwargs, # CellbookModule options (channels_last, compile, nan_check_every)
                 ):
         super().__init__(**kwargs)
+        if optimizer not in ("adam", "sgd"): raise ValueError(f"ToyAutoencoder: optimizer must be 'adam' or 'sgd', got {optimizer!r}")
         s = size // 2
         self.encoder = nn.Sequential(nn.Conv2d(1, width, 3, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(width * s * s, latent))
         self.decoder = nn.Sequential(nn.Linear(latent, width * s * s), nn.ReLU(), nn.Unflatten(1, (width, s, s)),
@@ -994,7 +987,23 @@ def resolve_class_names(args: list[str]) -> list[str]:
     return out
 
 # %% ../nbs/05_train.ipynb #9dfc452f
-class ResumeOptionError(ValueError):
+class OptionError(ValueError):
+    "An option of `cellbook fit|validate|test|predict` has a value the model, the data or the trainer refuses (a usage error)."
+
+def option_message(e: BaseException) -> str:
+    "A LightningCLI (jsonargparse) error as one line that names the option: its chain of causes ends at the value that failed."
+    chain = []
+    while e is not None: chain.append(e); e = e.__cause__
+    keys = []
+    for x in chain:
+        m = re.match(r'Parser key "([^"]+)":', str(x))
+        if m and (not keys or keys[-1] != m[1]): keys.append(m[1])
+    detail = re.sub(r"<class '([\w.]+)'>", r"\1", error_line(chain[-1]))
+    if keys and not str(chain[-1]).startswith("Parser key"): return f"--{'.'.join(keys)}: {detail}"
+    if len(chain) > 1: return detail
+    return " ".join(l.strip() for l in str(chain[0]).splitlines()[:3] if l.strip())
+
+class ResumeOptionError(OptionError):
     "A model option given for a resumed run differs from the checkpoint's, or the checkpoint holds another model."
 
 def _comparable(value):
@@ -1095,7 +1104,21 @@ class CellbookCLI(LightningCLI):
             shutil.rmtree(made, ignore_errors=True)
             if made.parent.is_dir() and not any(made.parent.iterdir()): made.parent.rmdir()
 
+    def instantiate_classes(self):
+        "Build the model, the data and the trainer; a value one of them refuses is an `OptionError` naming it."
+        try: super().instantiate_classes()
+        except OptionError: raise
+        except (ValueError, TypeError) as e:
+            cause = e
+            while cause.__cause__ is not None: cause = cause.__cause__
+            if isinstance(cause, OSError): raise cause from None   # a missing or unreadable file: a data error, as the class raised it
+            raise OptionError(option_message(e)) from e
+
     def instantiate_trainer(self, **kwargs) -> pl.Trainer:
+        try: return self._cellbook_trainer(**kwargs)
+        except (ValueError, TypeError, MisconfigurationException) as e: raise OptionError(f"--trainer: {error_line(e)}") from e
+
+    def _cellbook_trainer(self, **kwargs) -> pl.Trainer:
         config = self._get(self.config_init, "trainer", default={})
         root = config.get("default_root_dir") or "runs"
         if config.get("logger") in (None, True): kwargs.setdefault("logger", _default_loggers(root))   # Lightning's "default logger"

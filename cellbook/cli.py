@@ -6,7 +6,7 @@ Docs: https://cellbook.github.io/cellbook/cli.html.md"""
 
 # %% ../nbs/40_cli.ipynb #f930d47d
 from __future__ import annotations
-import argparse, contextlib, errno, io, os, shutil, sys
+import argparse, contextlib, errno, io, shutil, sys
 from pathlib import Path
 
 from . import __version__

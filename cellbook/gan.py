@@ -6,7 +6,7 @@ Docs: https://cellbook.github.io/cellbook/gan.html.md"""
 
 # %% ../nbs/10_gan.ipynb #f41606e3
 from __future__ import annotations
-import math, pathlib, warnings
+import math, warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
@@ -18,7 +18,7 @@ from torch import nn
 from torch.utils.data import Dataset
 from PIL import Image
 
-from .core import bad_input, check_file, check_size, expect_class, image_grid, make_generator, read_checkpoint
+from .core import bad_input, check_size, expect_class, image_grid, make_generator, read_checkpoint
 from .data import LinDataModule, LinDataset, from_symmetric
 from .train import AdversarialModule, CriticSchedule, ResumableDataLoader
 from lightning.pytorch.utilities import rank_zero_warn

@@ -25,8 +25,7 @@ def _one_line(e: BaseException) -> str:
 def _os_message(e: OSError) -> str:
     "An OSError as 'file: what happened' (the system's own errors carry the file name apart)."
     if e.strerror is None: return _one_line(e)
-    name = e.filename if e.filename is not None else None
-    return f"{name}: {e.strerror}" if name is not None else e.strerror
+    return f"{e.filename}: {e.strerror}" if e.filename is not None else e.strerror
 
 _USAGE_ERRORS = ("_UsageError", "RunFolderBusy", "MisconfigurationException", "OptionError")
 _DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))

@@ -201,8 +201,8 @@ def safe_loading():
         warnings.filterwarnings("ignore", ".*pickle protocol.*")
         yield
 
-def _torch_load(path: Path, map_location):
-    with safe_loading(): return torch.load(path, map_location=map_location, weights_only=True)
+def _torch_load(path: Path, map_location, mmap: bool):
+    with safe_loading(): return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
 
 def read_checkpoint(path, # a .ckpt/.pt file
                     what: str = "checkpoint", # what kind of file, for the messages
@@ -211,13 +211,14 @@ def read_checkpoint(path, # a .ckpt/.pt file
     "A PyTorch checkpoint read with `weights_only=True` (loading never runs code from the file), or a one-line `ValueError` naming the file."
     path = check_file(path, what)
     if path.stat().st_size == 0: raise bad_input(path, f"is empty (0 bytes), expected a {what}")
-    if zipfile.is_zipfile(path):
+    archive = zipfile.is_zipfile(path)   # torch.save's format: tensors are mapped from the file, read when used
+    if archive:
         with zipfile.ZipFile(path) as z: declared = sum(i.file_size for i in z.infolist())
         have = memory_available()
         if declared > have:
             raise bad_input(path, f"declares {human_bytes(declared)} of content, more than the {human_bytes(have)} of memory available; refusing to read it")
     for attempt in range(2):
-        try: checkpoint = _torch_load(path, map_location); break
+        try: checkpoint = _torch_load(path, map_location, mmap=archive and map_location in ("cpu", None)); break
         except pickle.UnpicklingError as e:
             needed = re.search(r"GLOBAL ([\w.]+)", str(e))
             if needed and attempt == 0 and _allow_cellbook_global(needed[1]): continue

@@ -25,7 +25,8 @@ import lightning.pytorch as pl
 from cellbook.bench import append_jsonl, sync
 from cellbook.core import seed_everything
 from cellbook.train import ResumableDataLoader, make_trainer
-from cellbook.vae import TileNet, TileVAE, gaussian_nll, kl_normal
+from cellbook.core import kl_normal
+from cellbook.vae import TileNet, TileVAE, gaussian_nll
 
 RESULTS = Path(__file__).parent / "results" / "vae_speed.jsonl"
 SIZE, CHANNELS = 64, 7
@@ -65,7 +66,7 @@ def bare_loop(data: Tiles, arch: str, steps: int, batch: int, device: torch.devi
         if channels_last: x = x.contiguous(memory_format=torch.channels_last)
         with autocast(device, precision):
             out = net(x)
-            loss = gaussian_nll(x, out["loc"], out["scale"]).mean() + kl_normal(out["mu"], out["std"]).mean()
+            loss = gaussian_nll(x, out["loc"], out["scale"]).mean() + kl_normal(out["mu"], std=out["std"]).flatten(1).sum(1).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

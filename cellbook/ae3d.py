@@ -35,8 +35,8 @@ from .train import CellbookModule, ResumableDataLoader, make_trainer
 # %% auto #0
 __all__ = ['NORMS', 'Subvolumes', 'PrincipalAxes', 'Posed', 'FEATURES', 'conv_block', 'AE3D', 'activity_l1', 'AE3DModule',
            'load_subvolumes', 'ground_truth_labels', 'smooth_volumes', 'density', 'principal_axes', 'resample_boxes',
-           'recut_from_tomogram', 'pose_normalise', 'encode', 'decode', 'reconstruct', 'kmeans_codes', 'pca_features',
-           'axial_profiles', 'axial_features', 'cluster_members', 'slice_mosaic', 'normalise_mosaics',
+           'recut_from_tomogram', 'pose_normalise', 'encode', 'decode', 'reconstruct_volumes', 'kmeans_codes',
+           'pca_features', 'axial_profiles', 'axial_features', 'cluster_members', 'slice_mosaic', 'normalise_mosaics',
            'write_centre_mosaics', 'clustering_scores', 'k_scan', 'k_scan_figure', 'mosaic_figure', 'isosurface_figure',
            'SegNet3D', 'parse_selection', 'segmentation_targets', 'class_weights', 'EDSS3DModule',
            'predict_segmentation', 'ArrayItems', 'fit_in_memory', 'prepare_volumes', 'cluster_subvolumes',
@@ -375,7 +375,7 @@ def decode(net: AE3D, # a trained autoencoder
     return torch.cat(out).numpy()
 
 @torch.no_grad()
-def reconstruct(net: AE3D, volumes, batch_size: int = 128) -> np.ndarray:
+def reconstruct_volumes(net: AE3D, volumes, batch_size: int = 128) -> np.ndarray:
     "The autoencoder's reconstructions (N, D, H, W) of `volumes` (the original's `decode_all_images`)."
     return decode(net, encode(net, volumes, batch_size), batch_size)
 
@@ -879,7 +879,7 @@ def segment_subvolumes(cluster_dir, # a cluster_subvolumes output folder
     rng = make_rng(seed)
     background = np.sort(rng.choice(unlabelled, size=min(len(labelled), len(unlabelled)), replace=False))
     device = _inference_device(trainer_kwargs)
-    decoded = reconstruct(ae.net.to(device), volumes[labelled]) * scale["std"] + scale["mean"]   # data units, for iso
+    decoded = reconstruct_volumes(ae.net.to(device), volumes[labelled]) * scale["std"] + scale["mean"]   # data units, for iso
     targets = torch.cat([segmentation_targets(decoded, class_of[labelled], iso, run["dark"]),
                          torch.zeros((len(background),) + volumes.shape[1:], dtype=torch.int64)])
     n_classes = max(sel) + 1

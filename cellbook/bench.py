@@ -28,7 +28,8 @@ from .io import write_mrc
 from .data import ICellDataset, MrcDataset, TiffTileDataset
 from .render import random_rotvec, splat, splat_dense
 from .gan import DCGANCritic, DCGANGenerator, critic_loss, default_optimizer, generator_loss
-from .vae import TileNet, gaussian_nll, kl_normal
+from .core import kl_normal
+from .vae import TileNet, gaussian_nll
 from .ae3d import AE3D, activity_l1
 from .icell import ICellVAE
 
@@ -419,7 +420,7 @@ def _vae_case(s: dict, # variant (TileNet arch), batch, tile, channels
     def step():
         with autocast(mode, device):
             out = net(x)
-            loss = gaussian_nll(x, out["loc"], out["scale"]).mean() + kl_normal(out["mu"], out["std"]).mean()
+            loss = gaussian_nll(x, out["loc"], out["scale"]).mean() + kl_normal(out["mu"], std=out["std"]).flatten(1).sum(1).mean()
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return Case(step, B, "tiles", f"B={B} {C}×{T}×{T}")
 

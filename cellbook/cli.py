@@ -146,8 +146,9 @@ def _reconstruct(args) -> int:
     return 0
 
 def _interpolate(args) -> int:
+    from cellbook.gan import load_generator
     from cellbook.viz import run_interpolation
-    paths = run_interpolation(args.checkpoint, args.out, keyframes=args.keyframes, steps=args.steps, seed=args.seed)
+    run_interpolation(load_generator(args.checkpoint), args.out, keyframes=args.keyframes, steps=args.steps, seed=args.seed)
     print(f"movie and frames in {args.out}")
     return 0
 
@@ -294,11 +295,11 @@ def _cellbook_classes(kind: str) -> dict[str, type]:
     "The cellbook LightningModules (`kind='model'`) or LightningDataModules (`kind='data'`) by class name."
     import importlib, importlib.util
     import lightning.pytorch as pl
-    from cellbook.train import _cellbook_subclasses
+    from cellbook.train import cellbook_subclasses
     for m in FAMILY_MODULES:
         if importlib.util.find_spec(m) is not None: importlib.import_module(m)
     base = {"model": pl.LightningModule, "data": pl.LightningDataModule}[kind]
-    return {c.__name__: c for c in _cellbook_subclasses(base) if not c.__name__.startswith("_")}
+    return {c.__name__: c for c in cellbook_subclasses(base) if not c.__name__.startswith("_")}
 
 def _option_value(argv: list[str], flag: str) -> str | None:
     for i, a in enumerate(argv):

@@ -18,8 +18,8 @@ from PIL import Image
 __all__ = ['CHANNEL_COLORS', 'seed_everything', 'make_generator', 'make_rng', 'check_size', 'default_device', 'autocast_dtype',
            'bad_input', 'check_file', 'check_dir', 'check_finite', 'check_shape', 'memory_available', 'human_bytes',
            'check_allocation', 'error_line', 'safe_loading', 'read_checkpoint', 'same_class', 'checkpoint_class',
-           'expect_class', 'atomic_write', 'to_numpy', 'as_tensor', 'to_channels_last', 'to_rgb', 'max_projections',
-           'image_grid', 'points_image', 'save_png']
+           'expect_class', 'atomic_write', 'to_numpy', 'as_tensor', 'to_channels_last', 'kl_normal', 'progress_bar',
+           'to_rgb', 'max_projections', 'image_grid', 'points_image', 'save_png']
 
 # %% ../nbs/00_core.ipynb #fe0fea88
 def seed_everything(seed: int = 0, # the seed for Python's, NumPy's and PyTorch's global generators
@@ -293,6 +293,30 @@ def to_channels_last(x): # a (B, C, H, W) or (B, C, D, H, W) tensor, another ten
                 if t.ndim in _CHANNELS_LAST: t.data = t.data.contiguous(memory_format=_CHANNELS_LAST[t.ndim])
         return x
     return x.contiguous(memory_format=_CHANNELS_LAST[x.ndim]) if x.ndim in _CHANNELS_LAST else x
+
+# %% ../nbs/00_core.ipynb #klnorm02
+def kl_normal(mu: torch.Tensor, # posterior means
+              *, std: torch.Tensor | None = None, # posterior standard deviations (give this or `logvar`)
+              logvar: torch.Tensor | None = None, # posterior log-variances
+             ) -> torch.Tensor:
+    "KL(N(mu, σ²) ‖ N(0, 1)) per element (float32), from σ or from log σ²."
+    if (std is None) == (logvar is None): raise ValueError("kl_normal: give exactly one of std or logvar")
+    mu = mu.float()
+    if std is not None: std = std.float(); return 0.5 * (mu ** 2 + std ** 2 - 1) - torch.log(std)
+    logvar = logvar.float()
+    return 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar)
+
+# %% ../nbs/00_core.ipynb #progbar1
+def progress_bar(items, # what to iterate over
+                 total: int, # how many items there are
+                 desc: str, # what the bar says
+                 progress: bool | None = None, # True: a bar; False: none; None: a bar when there are more than 200 items
+                ):
+    "`items`, wrapped in a tqdm text bar (on stderr) when asked, or, with `progress=None`, when there are many."
+    if progress or (progress is None and total > 200):
+        from tqdm import tqdm   # a text bar (in notebooks too, where widget bars would bloat the saved outputs)
+        return tqdm(items, total=total, desc=desc, leave=False, mininterval=1.0)
+    return items
 
 # %% ../nbs/00_core.ipynb #24095dd7
 CHANNEL_COLORS = ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 0, 1), (0, 1, 1), (1, 1, 0), (1, 1, 1))

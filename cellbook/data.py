@@ -20,20 +20,19 @@ import lightning.pytorch as pl
 from lightning.pytorch.utilities import rank_zero_warn
 from torch.utils.data import BatchSampler, DataLoader, Dataset, DistributedSampler, default_collate
 
-from .core import as_tensor, bad_input, check_dir, check_file, make_generator
+from .core import as_tensor, bad_input, check_dir, check_file, make_generator, progress_bar
 from .io import (ICELL_CHANNELS, class_names, detect_format, list_class_folder, read_class_png, read_fits,
                          read_icell_h5, read_icell_manifest, read_mrc, read_points, read_subvolumes, read_tiff)
-try: from cellbook.io import _tiff_channel_names  # header-only channel names (not in io's public API)
-except ImportError: _tiff_channel_names = None
+from .io import tiff_channel_names  # header-only channel names
 
 # %% auto #0
 __all__ = ['SPLITS', 'BLENDS', 'LIN_CHANNELS', 'TREATMENTS', 'hash_fraction', 'split_names', 'hash_split', 'split_indices',
            'tile_positions', 'extract_tiles', 'blend_window', 'stitch_tiles', 'Transform', 'apply_transform', 'Compose',
            'to_symmetric', 'from_symmetric', 'RandomFlips', 'MinMaxScale', 'Binarize', 'ResumableSampler',
-           'ResumableDataLoader', 'PerClassBatchSampler', 'StackPerClass', 'CellDataset', 'LinDataset', 'ICellDataset',
-           'gaussian_blur', 'sigma_folders', 'FitsDataset', 'poses_from_csv', 'SubvolumeDataset', 'MrcDataset',
-           'TiffTileDataset', 'InspectReport', 'inspect_path', 'default_cache_dir', 'ensure_synthetic',
-           'CellDataModule', 'LinDataModule', 'ICellDataModule', 'SmlmDataModule', 'SubvolumeDataModule',
+           'ResumableDataLoader', 'PerClassBatchSampler', 'StackPerClass', 'CellDataset', 'LinDataset', 'find_manifest',
+           'ICellDataset', 'gaussian_blur', 'sigma_folders', 'FitsDataset', 'poses_from_csv', 'SubvolumeDataset',
+           'MrcDataset', 'TiffTileDataset', 'InspectReport', 'inspect_path', 'default_cache_dir', 'ensure_synthetic',
+           'CellDataModule', 'LinDataModule', 'ICellDataModule', 'fits_root', 'SmlmDataModule', 'SubvolumeDataModule',
            'TissueDataModule']
 
 # %% ../nbs/03_data.ipynb #d0e54453
@@ -582,7 +581,7 @@ class LinDataset(CellDataset):
         return x
 
 # %% ../nbs/03_data.ipynb #3c39db69
-def _find_manifest(folder: Path) -> Path | None:
+def find_manifest(folder: Path) -> Path | None:
     "The manifest CSV of an Integrated Cell folder: manifest.csv, data_jobs_out.csv, or the only CSV; None without CSVs."
     csvs = sorted(folder.glob("*.csv"))
     for name in ("manifest.csv", "data_jobs_out.csv"):
@@ -606,7 +605,7 @@ class ICellDataset(CellDataset):
         if not self.root.exists(): raise FileNotFoundError(f"{self.root}: no such Integrated Cell manifest or folder")
         self.channel_names = tuple(ICELL_CHANNELS[i] for i in _select_names(channels, ICELL_CHANNELS, self.root))
         manifest = self.root if self.root.suffix.lower() == ".csv" else None
-        if manifest is None and self.root.is_dir(): manifest = _find_manifest(self.root)
+        if manifest is None and self.root.is_dir(): manifest = find_manifest(self.root)
         if manifest is not None:
             df = read_icell_manifest(manifest)
             files = [manifest.parent/p for p in df["save_h5_reg_path"].astype(str)]
@@ -660,13 +659,6 @@ def sigma_folders(root) -> dict[float, Path]:
 def _fits_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".fits", ".fit", ".fts"))
 
-def _progress(it, total: int, desc: str, progress: bool | None):
-    "Wrap `it` in a tqdm bar when asked (`progress=True`) or, with `None`, when there are many items."
-    if progress or (progress is None and total > 200):
-        from tqdm import tqdm  # a text bar on stderr (also in notebooks, where widgets would bloat saved outputs)
-        return tqdm(it, total=total, desc=desc, leave=False, mininterval=1.0)
-    return it
-
 class FitsDataset(CellDataset):
     "FITS renders in sigma folders (nearest level) or one flat folder (blurred on the fly): items (1, H, W)."
     channel_names = ("intensity",)
@@ -707,7 +699,7 @@ class FitsDataset(CellDataset):
         files = _fits_files(folder)
         files = [files[i] for i in split_indices([f.stem for f in files], self.split, self.val, self.test, self.seed, folder)]
         self.folder, self._cache = folder, {}
-        arrays = [read_fits(f) for f in _progress(files, len(files), f"reading {folder.name}", self.progress)]
+        arrays = [read_fits(f) for f in progress_bar(files, len(files), f"reading {folder.name}", self.progress)]
         sums = np.array([float(a.sum()) for a in arrays])
         self.skipped = [(f, f"total intensity {s:.4g} <= 0") for f, s in zip(files, sums) if s <= 0]
         if self.skipped:
@@ -811,10 +803,9 @@ def _tiff_header(path: Path) -> tuple[tuple, str, np.dtype, tuple | None]:
     try:
         with tifffile.TiffFile(path) as tif:
             s = tif.series[0]
-            names = _tiff_channel_names(tif) if _tiff_channel_names is not None else None
+            names = tiff_channel_names(tif)
             header = tuple(s.shape), s.axes, np.dtype(s.dtype), names
     except Exception as e: raise bad_input(path, f"expected a TIFF file, found unreadable content ({type(e).__name__}: {e})") from e
-    if _tiff_channel_names is None: header = header[:3] + (read_tiff(path).channel_names,)
     return header
 
 def _cyx_layout(shape: tuple, axes: str, path) -> tuple[list[int], tuple]:
@@ -1032,7 +1023,7 @@ def inspect_path(path, # a data set folder or a single file
         except ValueError: pass  # reported below, when the manifest itself is read
     items: list[_Item] = []
     if report.format == "lin": _inspect_class_folders(path, report)
-    bar = _progress(files, len(files), f"inspecting {path.name}", progress if progress is not None else (True if len(files) > 50 else False))
+    bar = progress_bar(files, len(files), f"inspecting {path.name}", progress if progress is not None else (True if len(files) > 50 else False))
     for f in bar:
         report.files[f.suffix.lower() or "(none)"] = report.files.get(f.suffix.lower() or "(none)", 0) + 1
         try: kind, found = _read_items(f, report)
@@ -1241,7 +1232,7 @@ class ICellDataModule(CellDataModule):
         return ICellDataset(self.data_root, h.channels, split, h.val, h.test, h.seed, h.cache)
 
 # %% ../nbs/03_data.ipynb #f58ad114
-def _fits_root(path: Path) -> Path:
+def fits_root(path: Path) -> Path:
     "The folder holding the FITS renders or sigma folders: `path`, or its `images/` sub-folder."
     if _fits_files(path) or sigma_folders(path): return path
     if (path/"images").is_dir(): return path/"images"
@@ -1281,7 +1272,7 @@ class SmlmDataModule(CellDataModule):
     def make_dataset(self, split):
         h = self.hparams
         if split == "val" and h.val == 0 or split == "test" and h.test == 0: return None
-        root = _fits_root(self.data_root)
+        root = fits_root(self.data_root)
         poses = next((poses_from_csv(p) for p in (root/"poses.csv", root.parent/"poses.csv") if p.is_file()), None)
         return FitsDataset(root, h.sigma, h.normalise, split, h.val, h.test, h.seed, h.cache, poses=poses)
     def set_sigma(self, sigma: float):

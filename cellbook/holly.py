@@ -24,7 +24,7 @@ from scipy.spatial import cKDTree
 from .core import bad_input, check_file, check_size, make_generator, to_numpy, save_png, atomic_write
 from .io import read_points, write_points, write_fits
 from .synth import smlm, smlm_object, SMLM_SHAPES
-from .data import SmlmDataModule, ResumableDataLoader, sigma_folders, _fits_root
+from .data import SmlmDataModule, ResumableDataLoader, sigma_folders, fits_root
 from .render import splat, euler_to_rotvec, random_rotvec, quat_distance, rotvec_to_rotmat, rotmat_to_rotvec
 from .train import CellbookModule, PiecewiseSchedule
 
@@ -302,7 +302,7 @@ def check_fits_data(root, # a folder of sigma folders or of FITS files (or a fol
                    ) -> dict:
     "Check a FITS data folder: sigma-folder names, one image size; return {'root', 'levels', 'files', 'size'}."
     from astropy.io import fits
-    root = _fits_root(Path(root))
+    root = fits_root(Path(root))
     levels = sigma_folders(root)
     subs = [p for p in sorted(root.iterdir()) if p.is_dir() and any(f.suffix.lower() in _FITS for f in p.iterdir())]
     bad = [p for p in subs if p not in levels.values()]
@@ -460,7 +460,7 @@ class Holly(CellbookModule):
         dm = getattr(self.trainer, "datamodule", None)
         if isinstance(dm, SmlmDataModule):
             dm.setup(stage)
-            check_fits_data(_fits_root(dm.data_root), self.size)
+            check_fits_data(fits_root(dm.data_root), self.size)
             self.skipped_images = sum(len(getattr(d, "skipped", [])) for d in dm._datasets())
             rank_zero_info(f"Holly: {self.skipped_images} FITS image(s) with total intensity <= 0 skipped")
 

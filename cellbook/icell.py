@@ -20,23 +20,22 @@ from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.utilities import rank_zero_info
 
-from .core import (as_tensor, atomic_write, bad_input, check_file, image_grid, make_generator, max_projections,
+from .core import (as_tensor, atomic_write, bad_input, check_file, kl_normal, progress_bar, image_grid, make_generator, max_projections,
                            save_png, to_numpy)
 from .io import ICELL_CHANNELS, read_icell_h5, read_tiff, write_icell_h5, write_tiff
-from .data import CellDataset, ICellDataModule, ICellDataset, _progress, split_indices
-from .train import CellbookModule, AdversarialModule, all_ranks, CyclicalSchedule, EMAWeights, WarmupSchedule, Schedule, load_module
+from .data import CellDataset, ICellDataModule, ICellDataset, split_indices
+from .train import CellbookModule, AdversarialModule, all_ranks, EMAWeights, Schedule, load_module, make_beta_schedule
 
 # %% auto #0
 __all__ = ['NORMALISATIONS', 'ICELL_TIFF_CHANNEL_COLUMNS', 'CHANNELS', 'ACTIVATIONS', 'OBJECTIVES', 'STAGES',
-           'REFERENCE_CHANNELS', 'STRUCTURE_CHANNEL', 'CHANNEL_COLORS', 'center_crop', 'normalise_intensity',
+           'REFERENCE_CHANNELS', 'STRUCTURE_CHANNEL', 'ICELL_COLORS', 'center_crop', 'normalise_intensity',
            'write_icell_tiff', 'ICellTiffDataset', 'ICellCropDataModule', 'n_levels', 'ResBlock', 'ResEncoder',
-           'ResDecoder', 'CondVAE', 'batch_mse', 'kl_normal', 'beta_vae_loss', 'beta_schedules', 'load_icell',
-           'ICellVAE', 'AAEEncoder', 'AAEDecoder', 'LatentDiscriminator', 'ImageDiscriminator', 'adversarial_ce',
-           'ICellAAEGAN', 'ICellVAEGAN', 'elbo_terms', 'kl_per_dimension', 'pearson_r', 'ssim', 'class_means',
-           'predict_structure', 'with_structure', 'sample_each_class', 'sample_reference',
-           'structure_prediction_scores', 'latent_traversal', 'structure_features', 'fit_structure_classifier',
-           'sample_recognition', 'RecognitionScore', 'volume_figure', 'traversal_slider_figure', 'traversal_widget',
-           'sample_cells']
+           'ResDecoder', 'CondVAE', 'batch_mse', 'beta_vae_loss', 'objective_schedules', 'load_icell', 'ICellVAE',
+           'AAEEncoder', 'AAEDecoder', 'LatentDiscriminator', 'ImageDiscriminator', 'adversarial_ce', 'ICellAAEGAN',
+           'ICellVAEGAN', 'elbo_terms', 'kl_per_dimension', 'pearson_r', 'ssim', 'class_means', 'predict_structure',
+           'with_structure', 'sample_each_class', 'sample_reference', 'structure_prediction_scores', 'latent_traversal',
+           'structure_features', 'fit_structure_classifier', 'sample_recognition', 'RecognitionScore', 'volume_figure',
+           'traversal_slider_figure', 'traversal_widget', 'sample_cells']
 
 # %% ../nbs/14_icell.ipynb #aaf8c09a
 def center_crop(x: torch.Tensor, # (..., *spatial) image or batch
@@ -144,8 +143,8 @@ class _NamedICellDataset(ICellDataset):
         root = Path(root)
         csv = root if root.suffix.lower() == ".csv" else None
         if csv is None and root.is_dir():
-            from cellbook.data import _find_manifest
-            csv = _find_manifest(root)
+            from cellbook.data import find_manifest
+            csv = find_manifest(root)
         if csv is not None and csv.is_file():   # check the listed files first, naming the cell
             df = pd.read_csv(csv)
             if {"CellId", "save_h5_reg_path"} <= set(df.columns):
@@ -388,11 +387,6 @@ def batch_mse(recon: torch.Tensor, x: torch.Tensor, per_channel: bool = False) -
     if per_channel: return se.transpose(0, 1).reshape(se.shape[1], -1).sum(1) / len(x)
     return se.sum() / len(x)
 
-def kl_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    "KL(N(mu, exp(logvar)) || N(0, 1)) per item and latent dimension, (B, D)."
-    mu, logvar = mu.float(), logvar.float()
-    return 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar)
-
 OBJECTIVES = ("H", "B", "alpha", "A", "C")
 
 def beta_vae_loss(recon_loss: torch.Tensor, # reconstruction term (sum of squared errors / batch)
@@ -410,12 +404,16 @@ def beta_vae_loss(recon_loss: torch.Tensor, # reconstruction term (sum of square
     raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
 
 # %% ../nbs/14_icell.ipynb #9ea2ceae
-def beta_schedules(objective: str, beta: float = 1.0, beta_min: float = 0.0, beta_max: float = 1.0, warmup: int = 1000,
-                   period: int = 1000, ramp: float = 0.5, c_max: float = 25.0, c_iters: int = 1000) -> dict[str, Schedule]:
-    "The schedules an objective needs: {'beta': ...} for A and C, {'capacity': ...} for B, none for H and alpha."
-    if objective == "A": return {"beta": WarmupSchedule(beta_min, beta_max, warmup)}
-    if objective == "C": return {"beta": CyclicalSchedule(beta_min, beta_max, period, ramp)}
-    if objective == "B": return {"capacity": WarmupSchedule(0.0, c_max, c_iters)}
+def objective_schedules(objective: str, # 'H', 'B', 'alpha', 'A' or 'C'
+                        beta_min: float = 0.0, beta_max: float = 1.0, # A, C: the range of β
+                        warmup: int = 1000, # A: warm-up steps
+                        period: int = 1000, ramp: float = 0.5, # C: cycle length and the fraction of it spent ramping
+                        c_max: float = 25.0, c_iters: int = 1000, # B: the final capacity and its ramp length
+                       ) -> dict[str, Schedule]:
+    "The schedules an objective needs (`cellbook.train.make_beta_schedule`): {'beta': ...} for A and C, {'capacity': ...} for B, none for H and alpha."
+    if objective == "A": return {"beta": make_beta_schedule("warmup", beta_min, beta_max, warmup)}
+    if objective == "C": return {"beta": make_beta_schedule("cyclical", beta_min, beta_max, period, ramp)}
+    if objective == "B": return {"capacity": make_beta_schedule("warmup", 0.0, c_max, c_iters)}
     if objective in ("H", "alpha"): return {}
     raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
 
@@ -494,7 +492,7 @@ class ICellVAE(_ICellBatch, CellbookModule):
                            code, widths, spectral_norm, norm, activation_last)
         self.n_latent, self.devices = n_latent, devices
         self.schedules = {k: self.register_schedule(k, s) for k, s in
-                          beta_schedules(objective, beta, beta_min, beta_max, warmup, period, ramp, c_max, c_iters).items()}
+                          objective_schedules(objective, beta_min, beta_max, warmup, period, ramp, c_max, c_iters).items()}
         self._last = None
 
     def on_fit_start(self):
@@ -526,7 +524,7 @@ class ICellVAE(_ICellBatch, CellbookModule):
 
     def vae_losses(self, x, recon, mu, logvar) -> dict:
         "The β objective of a reconstruction `recon` of `x` from the posterior (`mu`, `logvar`), with its terms."
-        rec, kl = batch_mse(recon, x.to(recon.device)), kl_normal(mu, logvar).sum() / len(x)
+        rec, kl = batch_mse(recon, x.to(recon.device)), kl_normal(mu, logvar=logvar).sum() / len(x)
         cap = self.schedules["capacity"].value if "capacity" in self.schedules else 0.0
         loss = beta_vae_loss(rec, kl.to(rec.device), self.objective, self.current_beta(), self.gamma, cap, self.alpha)
         return {"loss": loss, "recon": rec.detach(), "kl": kl.detach()}
@@ -844,7 +842,7 @@ def elbo_terms(model: ICellVAE, # a trained ICellVAE (either stage)
     mu, logvar = model.net.encode(x, label, ref, code)
     recon = model.net.decode(_reparameterize(mu, logvar) if sample else mu, label, ref, code)
     err = ((recon.float() - x.to(recon.device).float()) ** 2).flatten(2).sum(2)
-    kl = kl_normal(mu, logvar)
+    kl = kl_normal(mu, logvar=logvar)
     return {"error": err, "kl": kl, "elbo": -(err.sum(1) + kl.sum(1).to(err.device))}
 
 @torch.no_grad()
@@ -1087,7 +1085,7 @@ class RecognitionScore(Callback):
         self.n_fitted = len(drawn)
         mine = drawn[_rank_share(len(drawn), trainer)]
         progress = trainer.is_global_zero and trainer.progress_bar_callback is not None
-        batches = _progress(_selected_batches(model, train_set, mine, self.batch_size, num_workers), math.ceil(len(mine) / self.batch_size),
+        batches = progress_bar(_selected_batches(model, train_set, mine, self.batch_size, num_workers), math.ceil(len(mine) / self.batch_size),
                             "RecognitionScore: features of the training cells", progress)
         parts = [(structure_features(with_structure(ref, s)), label) for ref, s, label in batches]
         parts = [part for share in all_ranks(trainer, parts) for part in share]
@@ -1113,7 +1111,7 @@ class RecognitionScore(Callback):
 
 
 # %% ../nbs/14_icell.ipynb #d5081f23
-CHANNEL_COLORS = {"membrane": (0.7, 0.7, 0.7), "structure": (0.1, 0.9, 0.2), "dna": (0.2, 0.4, 1.0)}
+ICELL_COLORS = {"membrane": (0.7, 0.7, 0.7), "structure": (0.1, 0.9, 0.2), "dna": (0.2, 0.4, 1.0)}
 
 def volume_figure(volume, # (C, Z, Y, X) in [0, 1]
                   channel_names: Sequence[str] = ("membrane", "structure", "dna"),
@@ -1124,7 +1122,7 @@ def volume_figure(volume, # (C, Z, Y, X) in [0, 1]
     import plotly.graph_objects as go
     v = to_numpy(volume).astype(np.float32)
     if v.ndim != 4 or len(v) != len(channel_names): raise ValueError(f"volume has shape {v.shape}, expected (C, Z, Y, X) with C = {len(channel_names)} channels {tuple(channel_names)}")
-    colors = {**CHANNEL_COLORS, **(colors or {})}
+    colors = {**ICELL_COLORS, **(colors or {})}
     zz, yy, xx = np.meshgrid(*[np.arange(s) for s in v.shape[1:]], indexing="ij")
     fig = go.Figure()
     for c, name in zip(v, channel_names):
@@ -1239,9 +1237,9 @@ def sample_cells(checkpoint_ref, # reference-model checkpoint (used when no refe
             if c.ndim != 4: raise ValueError("format='h5' needs a 3D model (the per-cell HDF5 layout is (6, X, Y, Z))")
             six = torch.zeros(6, *c.shape[1:]); six[[ICELL_CHANNELS.index(n_) for n_ in ("membrane", "structure", "dna")]] = c
             f = write_icell_h5(stem.with_suffix(".h5"), to_numpy(six))
-        png = save_png(stem.with_suffix(".png"), image_grid(c[None], colors=[CHANNEL_COLORS[n_] for n_ in ("membrane", "structure", "dna")], scale=2))
+        png = save_png(stem.with_suffix(".png"), image_grid(c[None], colors=[ICELL_COLORS[n_] for n_ in ("membrane", "structure", "dna")], scale=2))
         rows.append({"file": str(f), "png": str(png), "class": name, "index": i})
-    save_png(out/f"{name}_grid.png", image_grid(cells, colors=[CHANNEL_COLORS[n_] for n_ in ("membrane", "structure", "dna")], scale=2))
+    save_png(out/f"{name}_grid.png", image_grid(cells, colors=[ICELL_COLORS[n_] for n_ in ("membrane", "structure", "dna")], scale=2))
     df = pd.DataFrame(rows)
     with atomic_write(out/f"{name}_samples.csv") as tmp: df.to_csv(tmp, index=False)
     return df

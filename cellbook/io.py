@@ -23,11 +23,11 @@ from PIL import Image
 from .core import atomic_write, bad_input, check_allocation, check_dir, check_file, check_finite, check_shape, error_line, human_bytes, to_numpy
 
 # %% auto #0
-__all__ = ['TiffData', 'ICELL_STORED_CHANNELS', 'ICELL_CHANNELS', 'ICELL_MANIFEST_COLUMNS', 'MrcData', 'read_json', 'read_tiff',
-           'write_tiff', 'read_icell_h5', 'write_icell_h5', 'read_icell_manifest', 'write_icell_manifest', 'read_fits',
-           'write_fits', 'read_mrc', 'write_mrc', 'read_class_png', 'write_class_png', 'list_class_folder',
-           'class_names', 'read_subvolumes', 'write_subvolumes', 'read_points', 'write_points', 'read_mesh',
-           'write_mesh', 'detect_format']
+__all__ = ['TiffData', 'ICELL_STORED_CHANNELS', 'ICELL_CHANNELS', 'ICELL_MANIFEST_COLUMNS', 'MrcData', 'read_json',
+           'tiff_channel_names', 'read_tiff', 'write_tiff', 'read_icell_h5', 'write_icell_h5', 'read_icell_manifest',
+           'write_icell_manifest', 'read_fits', 'write_fits', 'read_mrc', 'write_mrc', 'read_class_png',
+           'write_class_png', 'list_class_folder', 'class_names', 'read_subvolumes', 'write_subvolumes', 'read_points',
+           'write_points', 'read_mesh', 'write_mesh', 'detect_format']
 
 # %% ../nbs/01_io.ipynb #5c936cf2
 @contextlib.contextmanager
@@ -99,7 +99,7 @@ def _ome_channel_names(tif: tifffile.TiffFile) -> tuple | None:
     names = tuple(str(c.get("Name", "")) for c in chans)
     return names if names and all(names) else None
 
-def _tiff_channel_names(tif: tifffile.TiffFile) -> tuple | None:
+def tiff_channel_names(tif: tifffile.TiffFile) -> tuple | None:
     "Channel names stored in OME, shaped (cellbook) or ImageJ metadata, or None."
     if tif.is_ome: return _ome_channel_names(tif)
     if tif.is_shaped and tif.shaped_metadata and tif.shaped_metadata[0].get("channel_names"):
@@ -134,7 +134,7 @@ def read_tiff(path, # a .tif/.tiff or .ome.tif/.ome.tiff file
             raw = tif.pages.first.compression == tifffile.COMPRESSION.NONE
             _check_declared(path, series.shape, series.dtype, "the image", path.stat().st_size if raw else None)
             data, axes, is_ome = series.asarray(), series.axes, tif.is_ome
-            names = _tiff_channel_names(tif)
+            names = tiff_channel_names(tif)
     finally: logger.removeHandler(log)
     if log.messages: raise bad_input(path, f"expected a complete TIFF file, found a truncated or corrupt one (tifffile: {error_line(log.messages[0])})")
     if _is_ome(path) and not is_ome: raise bad_input(path, "expected OME-XML metadata (the name ends in .ome.tif), found none")

@@ -16,7 +16,7 @@ import roma
 from .core import check_size, make_generator
 
 # %% auto #0
-__all__ = ['HOLLY_ZERO_ROTVEC', 'holly_zero_quirk', 'euler_to_rotvec', 'rotvec_to_euler', 'random_rotvec', 'slerp',
+__all__ = ['HOLLY_ZERO_ROTVEC', 'holly_zero_quirk', 'euler_to_rotvec', 'rotvec_to_euler', 'random_rotvec', 'slerp_rotations',
            'quat_distance', 'project', 'splat_dense', 'splat', 'Splatter', 'rotvec_to_rotmat', 'rotmat_to_rotvec',
            'rotvec_to_unitquat', 'unitquat_to_rotvec', 'unitquat_to_rotmat', 'rotmat_to_unitquat', 'quat_wxyz_to_xyzw',
            'quat_xyzw_to_wxyz', 'rotvec_geodesic_distance', 'unitquat_geodesic_distance', 'rotmat_geodesic_distance']
@@ -78,7 +78,7 @@ def random_rotvec(n: int | tuple = (), # how many (an int or a batch shape); () 
     "Uniformly distributed random rotations as rotation vectors, (*n, 3), with angles in [0, π]."
     return roma.random_rotvec(n, dtype=dtype, device=device, generator=make_generator(seed, device))
 
-def slerp(rotvec0: torch.Tensor, # (..., 3) start rotations
+def slerp_rotations(rotvec0: torch.Tensor, # (..., 3) start rotations
           rotvec1: torch.Tensor, # (..., 3) end rotations
           steps: int | torch.Tensor, # a number of evenly spaced steps from 0 to 1 (ends included), or the steps themselves
          ) -> torch.Tensor:

@@ -35,13 +35,13 @@ from .io import write_points
 from .data import ResumableDataLoader, ResumableSampler  # defined in cellbook.data; importable from here too
 
 # %% auto #0
-__all__ = ['NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule', 'WarmupSchedule', 'CyclicalSchedule',
-           'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule', 'AdversarialModule', 'checkpoint_safe',
-           'all_ranks', 'canonical_fit_loop', 'ExactResume', 'NanGuard', 'AtomicCheckpointIO', 'RunFolderBusy',
-           'RunLock', 'CellbookCheckpoint', 'load_module', 'write_pictures', 'ProgressPictures', 'make_trainer',
-           'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'EMAWeights', 'resolve_class_names', 'OptionError',
-           'option_message', 'ResumeOptionError', 'explicit_model_options', 'CellbookCLI', 'ResumableSampler',
-           'ResumableDataLoader']
+__all__ = ['BETA_KINDS', 'NonFiniteLossError', 'check_losses', 'Schedule', 'PiecewiseSchedule', 'WarmupSchedule',
+           'CyclicalSchedule', 'make_beta_schedule', 'rng_state', 'set_rng_state', 'CellbookModule', 'CriticSchedule',
+           'AdversarialModule', 'checkpoint_safe', 'all_ranks', 'canonical_fit_loop', 'ExactResume', 'NanGuard',
+           'AtomicCheckpointIO', 'RunFolderBusy', 'RunLock', 'CellbookCheckpoint', 'load_module', 'write_pictures',
+           'ProgressPictures', 'make_trainer', 'BlobImages', 'ToyData', 'ToyAutoencoder', 'ToyGAN', 'EMAWeights',
+           'cellbook_subclasses', 'resolve_class_names', 'OptionError', 'option_message', 'ResumeOptionError',
+           'explicit_model_options', 'CellbookCLI', 'ResumableSampler', 'ResumableDataLoader']
 
 # %% ../nbs/05_train.ipynb #0d9833d6
 # Lightning's remarks that say nothing about the user's run: every CellbookModule defines validation_step (having no
@@ -146,6 +146,20 @@ class CyclicalSchedule(Schedule):
     def at(self, t: int) -> float:
         f = (t % self.period) / (self.ramp * self.period)
         return self.low + (self.high - self.low) * min(f, 1.0)
+
+BETA_KINDS = ("constant", "warmup", "cyclical")
+
+def make_beta_schedule(kind: str = "constant", # 'constant' (end), 'warmup' (start -> end, then end) or 'cyclical'
+                       start: float = 0.0, # the value a warm-up or a cycle starts from
+                       end: float = 1.0, # the final (or peak) value
+                       steps: int = 1000, # warm-up length, or cycle period
+                       ramp: float = 0.5, # cyclical: fraction of each period spent ramping
+                      ) -> Schedule:
+    "The one β (or capacity) schedule of the VAE families: constant, linear warm-up, or cyclical annealing."
+    if kind == "constant": return PiecewiseSchedule([end], total=1)
+    if kind == "warmup": return WarmupSchedule(start, end, steps)
+    if kind == "cyclical": return CyclicalSchedule(start, end, steps, ramp)
+    raise ValueError(f"unknown beta schedule {kind!r}, expected one of {BETA_KINDS}")
 
 # %% ../nbs/05_train.ipynb #8f0c61ce
 _all_ = ["ResumableSampler", "ResumableDataLoader"]   # re-exported from cellbook.data
@@ -462,7 +476,7 @@ def _epoch_ends(trainer) -> bool:
     "Whether end-of-epoch work comes next: the batch just trained was its epoch's last, or the run stops (max_steps, should_stop)."
     return _epoch_done(trainer) or trainer.fit_loop.epoch_loop._is_training_done or trainer.should_stop
 
-def _progress(ready: int, started: int, processed: int, completed: int) -> dict:
+def _loop_counts(ready: int, started: int, processed: int, completed: int) -> dict:
     return {"ready": ready, "started": started, "processed": processed, "completed": completed}
 
 _PAST_ANY_EPOCH = 2**40   # a batch count no epoch reaches: Lightning takes the saved epoch as finished
@@ -476,16 +490,16 @@ def canonical_fit_loop(fit: dict, # checkpoint["loops"]["fit_loop"], changed in 
     batches = fit["epoch_loop.batch_progress"]
     t = int(batches["total"]["processed"])   # batches trained in all
     if k:   # after batch k of epoch e: Lightning's own mid-epoch checkpoint
-        epochs, current = _progress(e + 1, e + 1, e, e), _progress(k, k, k, k - 1)
+        epochs, current = _loop_counts(e + 1, e + 1, e, e), _loop_counts(k, k, k, k - 1)
     else:   # epoch e not started: Lightning finishes a (virtual) epoch, then starts e with its epoch-start hooks
-        epochs, current = _progress(e + 1, e, e, e), _progress(_PAST_ANY_EPOCH, _PAST_ANY_EPOCH, _PAST_ANY_EPOCH, _PAST_ANY_EPOCH - 1)
+        epochs, current = _loop_counts(e + 1, e, e, e), _loop_counts(_PAST_ANY_EPOCH, _PAST_ANY_EPOCH, _PAST_ANY_EPOCH, _PAST_ANY_EPOCH - 1)
     fit["epoch_progress"] = {"total": dict(epochs), "current": dict(epochs)}
-    batches.update(total=_progress(t, t, t, t - 1), current=current, is_last_batch=False)
+    batches.update(total=_loop_counts(t, t, t, t - 1), current=current, is_last_batch=False)
     fit.setdefault("epoch_loop.state_dict", {})["_batches_that_stepped"] = int(position["stepped"]) - 1   # Lightning adds 1 back
     for key, value in fit.items():   # validation: finished (a resumed run never re-enters a validation)
         if key.startswith("epoch_loop.val_loop.") and isinstance(value, dict) and "total" in value and "current" in value:
             for part in ("total", "current"):
-                n = int(value[part]["ready"]); value[part].update(_progress(n, n, n, n))
+                n = int(value[part]["ready"]); value[part].update(_loop_counts(n, n, n, n))
             if "is_last_batch" in value: value["is_last_batch"] = False
     for state in fit.get("state_dict", {}).get("combined_loader", []):   # resumable loaders: the same position
         if isinstance(state, dict) and {"epoch", "consumed"} <= set(state): state.update(epoch=e, consumed=k)
@@ -963,7 +977,7 @@ class EMAWeights(EMAWeightAveraging):
         for average, live in zip(self._average_model.module.buffers(), pl_module.buffers()): average.copy_(live)
 
 # %% ../nbs/05_train.ipynb #931dfefe
-def _cellbook_subclasses(base: type) -> list[type]:
+def cellbook_subclasses(base: type) -> list[type]:
     "Every class below `base` defined in a cellbook module (what `--model`/`--data` names can refer to)."
     out, todo = [], list(base.__subclasses__())
     while todo:
@@ -974,7 +988,7 @@ def _cellbook_subclasses(base: type) -> list[type]:
 def _class_path(name: str, base: type) -> str:
     "A bare class name as the dotted path of the one cellbook class of that name; anything else unchanged."
     if "." in name or name.startswith(("{", "[")): return name
-    found = {f"{c.__module__}.{c.__qualname__}" for c in _cellbook_subclasses(base) if c.__name__ == name}
+    found = {f"{c.__module__}.{c.__qualname__}" for c in cellbook_subclasses(base) if c.__name__ == name}
     return found.pop() if len(found) == 1 else name
 
 def resolve_class_names(args: list[str]) -> list[str]:

@@ -17,17 +17,17 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from .core import atomic_write, bad_input, check_file, check_finite, image_grid, save_png
+from .core import atomic_write, bad_input, check_file, check_finite, image_grid, kl_normal, save_png
 from .io import write_tiff
 from .data import (Binarize, MinMaxScale, TiffTileDataset, extract_tiles, stitch_tiles, tile_positions)
-from .train import CellbookModule, CyclicalSchedule, PiecewiseSchedule, Schedule, WarmupSchedule, load_module
+from .train import CellbookModule, Schedule, load_module, make_beta_schedule
 
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'GAUSSIAN_RANGE', 'BETA_SCHEDULES', 'ARCHS', 'SIGMAS', 'TileTreatment', 'gaussian_nll', 'bernoulli_nll',
-           'kl_normal', 'capacity_objective', 'beta_schedule', 'MaxPoolSame', 'ConvDenseEncoder', 'ConvDenseDecoder',
-           'ResBlock', 'ResEncoder', 'ResDecoder', 'TileNet', 'TileVAE', 'reconstruct_image', 'load_tile_model',
-           'preview_image', 'stitch_reconstructions', 'latent_table', 'export_latents', 'evaluate_tiles',
-           'describe_evaluation', 'reconstruction_figure', 'learning_curves']
+           'capacity_objective', 'vae_beta_schedule', 'MaxPoolSame', 'ConvDenseEncoder', 'ConvDenseDecoder',
+           'TileResBlock', 'TileResEncoder', 'TileResDecoder', 'TileNet', 'TileVAE', 'reconstruct_image',
+           'load_tile_model', 'preview_image', 'stitch_reconstructions', 'latent_table', 'export_latents',
+           'evaluate_tiles', 'describe_evaluation', 'reconstruction_figure', 'learning_curves']
 
 # %% ../nbs/11_vae.ipynb #54401e31
 # PyTorch warns once per even-sized kernel that 'same' padding copies the input; Arch1/Arch2 have even kernels by design
@@ -156,13 +156,6 @@ def bernoulli_nll(x: torch.Tensor, # binary data (B, ...)
     nll = F.binary_cross_entropy_with_logits(logits.float(), x.float(), reduction="none")
     return nll if per_pixel else nll.flatten(1).sum(1)
 
-def kl_normal(mu: torch.Tensor, # posterior means (B, ...)
-              std: torch.Tensor, # posterior standard deviations (B, ...)
-             ) -> torch.Tensor:
-    "KL(N(mu, std²) ‖ N(0, 1)) summed over each item's latent units: (B,)."
-    mu, std = mu.float(), std.float()
-    return (0.5 * (mu ** 2 + std ** 2 - 1) - torch.log(std)).flatten(1).sum(1)
-
 def capacity_objective(kl: torch.Tensor, # the batch-mean KL (nats)
                        capacity: float, # the target C (nats)
                        gamma: float = 1.0, # the weight γ
@@ -173,18 +166,16 @@ def capacity_objective(kl: torch.Tensor, # the batch-mean KL (nats)
 # %% ../nbs/11_vae.ipynb #cd12dc45
 BETA_SCHEDULES = ("constant", "warmup", "cyclical", "capacity")
 
-def beta_schedule(kind: str = "constant", # one of BETA_SCHEDULES
-                  beta: float = 1.0, # β (the final/peak value)
-                  steps: int = 1000, # warm-up length, cycle period, or capacity ramp length (steps)
-                  ramp: float = 0.5, # cyclical: fraction of each period spent ramping
-                  capacity: float = 25.0, # capacity: the final C (nats)
-                 ) -> Schedule:
-    "The schedule of β (or, for 'capacity', of C) for a VAE."
+def vae_beta_schedule(kind: str = "constant", # one of BETA_SCHEDULES
+                      beta: float = 1.0, # β (the final/peak value)
+                      steps: int = 1000, # warm-up length, cycle period, or capacity ramp length (steps)
+                      ramp: float = 0.5, # cyclical: fraction of each period spent ramping
+                      capacity: float = 25.0, # capacity: the final C (nats)
+                     ) -> Schedule:
+    "The schedule of β (or, for 'capacity', of C) for a tile VAE, built by `cellbook.train.make_beta_schedule`."
     _check_choice(kind, BETA_SCHEDULES, "beta schedule")
-    if kind == "constant": return PiecewiseSchedule([beta], total=1)
-    if kind == "warmup": return WarmupSchedule(0.0, beta, steps)
-    if kind == "cyclical": return CyclicalSchedule(0.0, beta, steps, ramp)
-    return WarmupSchedule(0.0, capacity, steps)
+    if kind == "capacity": return make_beta_schedule("warmup", 0.0, capacity, steps)
+    return make_beta_schedule(kind, 0.0, beta, steps, ramp)
 
 # %% ../nbs/11_vae.ipynb #5140a633
 ARCHS = {"arch1": {"conv": [(9, 14), (6, 28), (3, 56)], "dense": [3000, 2000]},
@@ -286,7 +277,7 @@ class ConvDenseDecoder(nn.Module):
 # %% ../nbs/11_vae.ipynb #a166169f
 def _groups(c: int, groups: int = 8) -> int: return math.gcd(c, groups)
 
-class ResBlock(nn.Module):
+class TileResBlock(nn.Module):
     "Pre-activation residual block: GN, SiLU, conv3×3, GN, SiLU, dropout, conv3×3, plus a (1×1) skip."
     def __init__(self, cin: int, cout: int, dropout: float = 0.0):
         super().__init__()
@@ -295,7 +286,7 @@ class ResBlock(nn.Module):
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
     def forward(self, x): return self.skip(x) + self.block(x)
 
-class ResEncoder(nn.Module):
+class TileResEncoder(nn.Module):
     "Residual encoder to a spatial latent (B, latent, tile/2^L, tile/2^L): posterior mean (and std)."
     def __init__(self, in_channels: int = 7,
                  widths: Sequence[int] = (16, 32, 64), # channels per level (one ×2 downsampling each)
@@ -307,7 +298,7 @@ class ResEncoder(nn.Module):
                 ):
         super().__init__()
         layers, c = [nn.Conv2d(in_channels, widths[0], 3, padding=1)], widths[0]
-        for w in widths: layers += [ResBlock(c, w, dropout), nn.Conv2d(w, w, 3, stride=2, padding=1)]; c = w
+        for w in widths: layers += [TileResBlock(c, w, dropout), nn.Conv2d(w, w, 3, stride=2, padding=1)]; c = w
         layers += [nn.GroupNorm(_groups(c), c), nn.SiLU()]
         self.body = nn.Sequential(*layers)
         self.head = nn.Conv2d(c, latent * (2 if variational else 1), 1)
@@ -318,7 +309,7 @@ class ResEncoder(nn.Module):
         mu, s = h.chunk(2, 1)
         return mu, _positive(s, self.posterior_floor)
 
-class ResDecoder(nn.Module):
+class TileResDecoder(nn.Module):
     "Residual decoder from a spatial latent: Gaussian mean and σ (per image or pixel), or Bernoulli logits."
     def __init__(self, out_channels: int = 7, widths: Sequence[int] = (16, 32, 64), latent: int = 16,
                  likelihood: str = "gaussian", sigma: str = "image", sigma_floor: float = 0.1,
@@ -328,7 +319,7 @@ class ResDecoder(nn.Module):
         ws = list(widths)[::-1]
         layers, c = [nn.Conv2d(latent, ws[0], 3, padding=1)], ws[0]
         for w in ws:
-            layers += [ResBlock(c, w, dropout), nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(w, w, 3, padding=1)]; c = w
+            layers += [TileResBlock(c, w, dropout), nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(w, w, 3, padding=1)]; c = w
         layers += [nn.GroupNorm(_groups(c), c), nn.SiLU()]
         self.body = nn.Sequential(*layers)
         pixel_sigma = likelihood == "gaussian" and sigma == "pixel"
@@ -371,8 +362,8 @@ class TileNet(nn.Module):
             f = 2 ** len(widths)
             if tile % f: raise ValueError(f"tile {tile} must be a multiple of {f} for {len(widths)} resnet levels")
             latent = latent or 16
-            self.encoder = ResEncoder(in_channels, widths, latent, variational, dropout, posterior_floor, io_scale)
-            self.decoder = ResDecoder(in_channels, widths, latent, likelihood, sigma, sigma_floor, dropout, io_scale)
+            self.encoder = TileResEncoder(in_channels, widths, latent, variational, dropout, posterior_floor, io_scale)
+            self.decoder = TileResDecoder(in_channels, widths, latent, likelihood, sigma, sigma_floor, dropout, io_scale)
             self.latent_shape = (latent, tile // f, tile // f)
         else:
             spec = ARCHS[arch]; latent = latent or 1000
@@ -449,7 +440,7 @@ class TileVAE(CellbookModule):
         self.schedule_name = "capacity" if beta_schedule == "capacity" else "beta"
         self.gamma = gamma
         if variational:
-            self.register_schedule(self.schedule_name, _beta_schedule(beta_schedule, beta, beta_steps, cycle_ramp, capacity))
+            self.register_schedule(self.schedule_name, vae_beta_schedule(beta_schedule, beta, beta_steps, cycle_ramp, capacity))
         self._input_treated = False   # True when the datamodule hands out treated batches (its own treatment adopted)
         self._picture_tiles = None
 
@@ -504,7 +495,7 @@ class TileVAE(CellbookModule):
         terms = {"rec": rec, "mse": (self.net.mean(out).float() - x).pow(2).mean()}
         if out["scale"] is not None: terms["sigma"] = out["scale"].float().mean()
         if not self.variational: return {"loss": rec, **terms}
-        kl = kl_normal(out["mu"], out["std"]).mean()
+        kl = kl_normal(out["mu"], std=out["std"]).flatten(1).sum(1).mean()
         s = self._schedules[self.schedule_name][0].value
         loss = rec + (capacity_objective(kl, s, self.gamma) if self.schedule_name == "capacity" else s * kl)
         return {"loss": loss, **terms, "kl": kl}
@@ -542,8 +533,6 @@ def _without_transform(ds):
     try: yield ds
     finally:
         if t is not None: ds.transform = t
-
-_beta_schedule = beta_schedule   # the constructor's argument `beta_schedule` shadows the function's name
 
 # %% ../nbs/11_vae.ipynb #00dde368
 def reconstruct_image(image: torch.Tensor, # (C, H, W)
@@ -721,7 +710,7 @@ def evaluate_tiles(model, # a TileVAE (or checkpoint)
             acc["base_nll"] += per_c(base)
             if model.variational:
                 smp = net(x, sample=True, generator=g)
-                kl = kl_normal(smp["mu"], smp["std"])
+                kl = kl_normal(smp["mu"], std=smp["std"]).flatten(1).sum(1)
                 elbo += float((-net.nll(x, smp) - kl).sum()); kl_sum += float(kl.sum())
             else: elbo += float(-net.nll(x, out).sum())
             n += len(x); n_pix += x[:, 0].numel()

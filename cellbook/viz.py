@@ -346,7 +346,7 @@ class InterpolationPlayer:
     def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
 
 # %% ../nbs/30_viz.ipynb #b6c983e4
-def run_interpolation(generator, # generator checkpoint (or module)
+def run_interpolation(generator: nn.Module, # a generator (e.g. `cellbook.gan.load_generator(checkpoint)`)
                       out, # output folder
                       keyframes: Sequence[int] | None = None, # sample numbers to pass through (default: shortest, longest cell)
                       n_samples: int = 64, # samples to choose keyframes from
@@ -359,9 +359,7 @@ def run_interpolation(generator, # generator checkpoint (or module)
                       device=None, # where to run the generator
                      ) -> dict:
     "Write an interpolation movie of a generator: samples.png, movie.gif/.mp4/.html, lengths.csv; returns paths, keyframes, lengths."
-    if not isinstance(generator, nn.Module):
-        from cellbook.gan import load_generator   # here, so that importing cellbook.viz does not import Lightning
-        generator = load_generator(generator)
+    if not isinstance(generator, nn.Module): raise TypeError(f"run_interpolation takes a generator module, got {type(generator).__name__} (load a checkpoint with cellbook.gan.load_generator)")
     netG = generator.to(device or "cpu")
     out = Path(out)
     z = torch.randn(n_samples, netG.nz, generator=make_generator(seed))

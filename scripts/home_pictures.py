@@ -24,6 +24,7 @@ OUT = Path(__file__).resolve().parents[1]/"nbs"/"images"
 
 
 def biogans(out: Path):
+    from cellbook.gan import load_generator
     from cellbook.viz import run_interpolation
     ckpt = default_cache_dir()/"eval"/"lin-gan-separable"/"checkpoints"/"last.ckpt"
     if not ckpt.exists():
@@ -34,7 +35,7 @@ def biogans(out: Path):
         make_trainer(ckpt.parents[1], max_steps=2000, loggers=False, progress_bar=True, accelerator="cpu").fit(
             GANModule(loss="gan", generator="separable", ngf=32, ndf=32), LinDataModule(batch_size=32, symmetric=True))
     with tempfile.TemporaryDirectory() as d:
-        res = run_interpolation(ckpt, d, steps=24, formats=("gif",), scale=2, fps=10)
+        res = run_interpolation(load_generator(ckpt), d, steps=24, formats=("gif",), scale=2, fps=10)
         shutil.copy(res["paths"]["gif"], out/"interpolation.gif")
 
 
@@ -79,7 +80,7 @@ def ae3d(out: Path):
 
 def icell(out: Path):
     from cellbook.data import ICellDataModule
-    from cellbook.icell import load_icell, predict_structure, with_structure, CHANNEL_COLORS
+    from cellbook.icell import load_icell, predict_structure, with_structure, ICELL_COLORS
     q_dir = default_cache_dir()/"icell-quality"
     model = load_icell(q_dir/"structure"/"checkpoints"/"last.ckpt").eval()
     dm = ICellDataModule(None, n=700, shape=[16, 32, 32], batch_size=16, seed=0, val=0.1, test=0.15, cache_dir=str(q_dir))
@@ -90,7 +91,7 @@ def icell(out: Path):
     with torch.no_grad():
         s = predict_structure(model, refs, torch.arange(K).repeat(len(cells)), sample=True, generator=make_generator(0)).clamp(0, 1)
     gen = with_structure(0.35 * refs, s)   # dim references: the structure stands out
-    save_png(out/"icell_generated.png", image_grid(gen, ncol=K, scale=3, pad=2, colors=[CHANNEL_COLORS[c] for c in ("membrane", "structure", "dna")]))
+    save_png(out/"icell_generated.png", image_grid(gen, ncol=K, scale=3, pad=2, colors=[ICELL_COLORS[c] for c in ("membrane", "structure", "dna")]))
     print("icell: classes", model.classes)
 
 
